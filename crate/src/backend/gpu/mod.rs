@@ -1,0 +1,1 @@
+//! The GPU backend: WGSL compute shaders from `shaders/` through wgpu (to be written).

@@ -1,0 +1,3 @@
+//! `attention-playground`: the native command-line tool (to be written).
+
+fn main() {}

@@ -1,0 +1,1 @@
+//! Next-token probabilities and sampling (to be written).

@@ -1,0 +1,1 @@
+//! Tokenizer glue over the `tokenizers` crate (to be written).

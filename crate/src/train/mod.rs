@@ -1,0 +1,1 @@
+//! Training the GPT-2 architecture on the CPU with hand-written backward passes (to be written).
