@@ -1,6 +1,7 @@
 //! The SIMD backend against the scalar reference: each op over random shapes chosen to hit
 //! every edge of the kernels (sizes below, at and past multiples of the vector width and of
 //! the 4-row tiles; one row; many heads), then whole forward passes at T = 1 and T = P.
+//! They only sum in a different order, so they agree to 1e-5 · (1 + |scalar|).
 
 use attention_playground::attention::Mask;
 use attention_playground::backend::scalar::{self, Scalar};
@@ -12,14 +13,8 @@ use attention_playground::{GptConfig, Tensor};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
-/// |simd − scalar| ≤ 1e-5 · (1 + |scalar|): the two only sum in a different order.
-fn assert_close(what: &str, simd: &[f32], scalar: &[f32]) {
-    assert_eq!(simd.len(), scalar.len(), "{what}: lengths");
-    for (i, (&a, &b)) in simd.iter().zip(scalar).enumerate() {
-        // Equal infinities (masked scores) subtract to NaN, so compare them first.
-        assert!(a == b || (a - b).abs() <= 1e-5 * (1.0 + b.abs()), "{what}[{i}]: simd {a}, scalar {b}");
-    }
-}
+mod common;
+use common::assert_close;
 
 fn random_vec(rng: &mut impl Rng, n: usize) -> Vec<f32> {
     (0..n).map(|_| rng.random_range(-1.0..1.0)).collect()
