@@ -105,6 +105,7 @@ impl Engine {
     /// Run `ids` (T tokens, from position 0) through the model; with `record`, keep every
     /// intermediate in the trace.
     pub async fn forward(&mut self, ids: &[u32], mask: Mask, record: bool) -> Result<ForwardOutput> {
+        self.leave_a_lost_gpu();
         loop {
             let result = on_backend!(&self.model, gpt => forward_on(gpt, ids, mask, record).await);
             match result {
@@ -137,6 +138,7 @@ impl Engine {
             )));
         }
         let mut generated = Vec::new();
+        self.leave_a_lost_gpu();
         loop {
             // After a GPU loss this resumes from the tokens already generated and reported.
             let result = on_backend!(&self.model, gpt => {
@@ -146,6 +148,14 @@ impl Engine {
                 Err(error) => self.recover(error)?,
                 Ok(()) => return Ok(generated),
             }
+        }
+    }
+
+    /// A device known to be lost is not even tried: commands recorded on it would fail.
+    fn leave_a_lost_gpu(&mut self) {
+        if matches!(&self.model, Model::Gpu(gpt) if gpt.backend.is_lost()) {
+            let lost = Error::Gpu("the GPU device was lost".into());
+            self.recover(lost).expect("a GPU error on the GPU is always recovered");
         }
     }
 
