@@ -8,8 +8,14 @@ use attention_playground::train::embedding::{embedding_backward, embedding_forwa
 use attention_playground::train::gelu::{gelu_backward, gelu_forward};
 use attention_playground::train::layernorm::{layernorm_backward, layernorm_forward};
 use attention_playground::train::matmul::{linear_backward, linear_forward, matmul, tied_head_backward, tied_head_forward, transpose};
-use attention_playground::train::model::{init_weights, parameters_mut, zeros_like, Activations};
+use attention_playground::train::model::{parameters_mut, zeros_like, Activations};
+use attention_playground::weights::random_weights;
 use attention_playground::train::{TrainConfig, Trainer};
+use attention_playground::attention::Mask;
+use attention_playground::backend::scalar::Scalar;
+use attention_playground::backend::Backend;
+use attention_playground::gpt::Gpt;
+use attention_playground::weights::{load_safetensors, save_safetensors, SaveDtype};
 use attention_playground::GptConfig;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -202,7 +208,7 @@ fn tiny_config() -> GptConfig {
 fn whole_model_gradient_matches_finite_differences() {
     let cfg = tiny_config();
     let mut rng = ChaCha8Rng::seed_from_u64(9);
-    let mut weights = init_weights(&cfg, &mut rng);
+    let mut weights = random_weights(&cfg, 9);
     // Larger than GPT-2's init so every path carries signal, biases and LayerNorm non-trivial.
     for tensor in parameters_mut(&mut weights) {
         tensor.data = random(&mut rng, tensor.len(), 0.5);
@@ -296,9 +302,36 @@ fn bad_input_is_an_error_not_a_panic() {
     let cfg = tiny_config();
     assert!(Activations::new(&cfg, 1, cfg.n_positions + 1).is_err());
     let mut acts = Activations::new(&cfg, 1, 3).unwrap();
-    let weights = init_weights(&cfg, &mut ChaCha8Rng::seed_from_u64(0));
+    let weights = random_weights(&cfg, 0);
     assert!(acts.forward(&weights, &cfg, &[1, 2]).is_err(), "wrong number of ids");
     assert!(acts.forward(&weights, &cfg, &[1, 2, 99]).is_err(), "id outside the vocabulary");
     let short = vec![Source { name: "short".into(), weight: 1.0, train: vec![1, 2], val: vec![1, 2] }];
     assert!(Dataset::new(short, 6).is_err());
+}
+
+#[test]
+fn trainer_forward_equals_the_engine_on_the_same_weights() {
+    let cfg = GptConfig { n_embd: 32, n_layer: 2, n_head: 4, n_positions: 16, vocab_size: 50, layer_norm_epsilon: 1e-5 };
+    let mut trainer = Trainer::new(cfg.clone(), tiny_training(20, 3)).unwrap();
+    // Some training first, so the weights are not just the initialisation.
+    let data = counting_dataset(6, cfg.vocab_size as u32);
+    for _ in 0..20 {
+        trainer.train_step(&data).unwrap();
+    }
+    let (batch, t) = (2, 9);
+    let ids: Vec<u32> = (0..(batch * t) as u32).map(|i| (i * 7 + 3) % cfg.vocab_size as u32).collect();
+    let mut acts = Activations::new(&cfg, batch, t).unwrap();
+    acts.forward(&trainer.weights, &cfg, &ids).unwrap();
+
+    // Through the engine's checkpoint format too: what the trainer saves is what the page runs.
+    let bytes = save_safetensors(&trainer.weights, SaveDtype::F32).unwrap();
+    let engine = Gpt::new(cfg.clone(), Scalar, &load_safetensors(&bytes, &cfg).unwrap());
+    for (b, sequence) in ids.chunks(t).enumerate() {
+        let forward = engine.forward(sequence, Mask::Causal, None, false).unwrap();
+        let logits = pollster::block_on(engine.backend.read(&[&forward.logits])).unwrap().remove(0);
+        let ours = &acts.logits[b * t * cfg.vocab_size..(b + 1) * t * cfg.vocab_size];
+        for (i, (&a, &e)) in ours.iter().zip(&logits.data).enumerate() {
+            assert!((a - e).abs() <= 1e-5 + 1e-4 * e.abs(), "sequence {b}, logit {i}: trainer {a}, engine {e}");
+        }
+    }
 }

@@ -11,6 +11,7 @@
 //! Sequences are independent, so they are split over threads.
 
 use super::parallel::{for_each_row_block, for_each_row_block2};
+use crate::backend::scalar::dot;
 
 /// qkv (B·T, 3C), q k v side by side as in `c_attn` → out (B·T, C); saves the softmax
 /// weights att (B, NH, T, T), zero above the diagonal.
@@ -90,8 +91,4 @@ pub fn attention_backward(dqkv: &mut [f32], dout: &[f32], qkv: &[f32], att: &[f3
             }
         }
     });
-}
-
-fn dot(a: &[f32], b: &[f32]) -> f32 {
-    a.iter().zip(b).map(|(x, y)| x * y).sum()
 }

@@ -16,6 +16,7 @@ use super::data::{split_lines, Batch, Dataset, Source};
 use super::model::parameter_count;
 use super::parallel::set_threads;
 use super::trainer::{TrainConfig, Trainer};
+use crate::weights::{save_safetensors, SaveDtype};
 use crate::{Error, GptConfig, Result};
 
 #[derive(clap::Args, Debug, Clone)]
@@ -278,8 +279,9 @@ fn save_checkpoint(trainer: &Trainer, out: &Path) -> Result<()> {
     let config_path = out.join("config.json");
     let json = serde_json::to_string_pretty(&trainer.model).map_err(|e| Error::Model(e.to_string()))?;
     std::fs::write(&config_path, json).map_err(|e| io_error(&config_path, e))?;
-    // TODO(engine): write model.safetensors with crate::weights::save_safetensors once it lands.
-    Ok(())
+    let weights_path = out.join("model.safetensors");
+    let bytes = save_safetensors(&trainer.weights, SaveDtype::F16)?;
+    std::fs::write(&weights_path, bytes).map_err(|e| io_error(&weights_path, e))
 }
 
 fn io_error(path: &Path, e: std::io::Error) -> Error {

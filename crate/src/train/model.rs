@@ -4,15 +4,13 @@
 //!
 //! Gradients have the shape of the weights: a [`HostWeights`] of the same shapes.
 
-use rand::Rng;
-
 use super::attention::{attention_backward, attention_forward};
 use super::cross_entropy::{cross_entropy_backward, cross_entropy_forward};
 use super::embedding::{embedding_backward, embedding_forward};
 use super::gelu::{gelu_backward, gelu_forward};
 use super::layernorm::{layernorm_backward, layernorm_forward};
 use super::matmul::{linear_backward, linear_forward, tied_head_backward, tied_head_forward};
-use crate::weights::{BlockWeights, GptWeights, HostWeights, LayerNorm, Linear};
+use crate::weights::HostWeights;
 use crate::{Error, GptConfig, Result, Tensor};
 
 /// What one block's forward pass keeps for its backward pass. Rows are the B·T positions.
@@ -176,40 +174,6 @@ fn check_ids(ids: &[u32], expected: usize, vocab_size: usize) -> Result<()> {
 
 fn add_in_place(acc: &mut [f32], x: &[f32]) {
     acc.iter_mut().zip(x).for_each(|(a, b)| *a += b);
-}
-
-/// GPT-2's initialisation: weights ~ N(0, 0.02), the projections that write into the residual
-/// stream scaled by 1/√(2L) so its variance does not grow with depth; biases 0; LayerNorm γ = 1.
-/// The LM head is tied to `wte`.
-pub fn init_weights(cfg: &GptConfig, rng: &mut impl Rng) -> HostWeights {
-    let (c, v, p) = (cfg.n_embd, cfg.vocab_size, cfg.n_positions);
-    let residual_std = 0.02 / ((2 * cfg.n_layer) as f32).sqrt();
-    let mut normal = |shape: &[usize], std: f32| {
-        let n = shape.iter().product();
-        Tensor::new(shape, (0..n).map(|_| std * standard_normal(rng)).collect())
-    };
-    let wte = normal(&[v, c], 0.02);
-    let wpe = normal(&[p, c], 0.02);
-    let mut linear = |rows, cols, std| Linear { weight: normal(&[rows, cols], std), bias: Tensor::zeros([cols]) };
-    let layernorm = || LayerNorm { weight: Tensor::new([c], vec![1.0; c]), bias: Tensor::zeros([c]) };
-    let h = (0..cfg.n_layer)
-        .map(|_| BlockWeights {
-            ln_1: layernorm(),
-            c_attn: linear(c, 3 * c, 0.02),
-            attn_c_proj: linear(c, c, residual_std),
-            ln_2: layernorm(),
-            c_fc: linear(c, 4 * c, 0.02),
-            mlp_c_proj: linear(4 * c, c, residual_std),
-        })
-        .collect();
-    GptWeights { wte, wpe, h, ln_f: layernorm(), lm_head: None }
-}
-
-/// Box–Muller: one N(0, 1) sample from two uniform ones.
-fn standard_normal(rng: &mut impl Rng) -> f32 {
-    let u1: f32 = 1.0 - rng.random::<f32>(); // (0, 1], so ln is finite
-    let u2: f32 = rng.random();
-    (-2.0 * u1.ln()).sqrt() * (std::f32::consts::TAU * u2).cos()
 }
 
 /// Every parameter tensor, in checkpoint order: walks weights, gradients and optimiser moments

@@ -7,8 +7,8 @@ use serde::{Deserialize, Serialize};
 
 use super::adamw::{clip_grad_norm, learning_rate, AdamW, AdamWConfig};
 use super::data::{Batch, Dataset};
-use super::model::{init_weights, parameters_mut, zeros_like, Activations};
-use crate::weights::HostWeights;
+use super::model::{parameters_mut, zeros_like, Activations};
+use crate::weights::{random_weights, HostWeights};
 use crate::{Error, GptConfig, Result};
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -57,8 +57,10 @@ impl Trainer {
         if config.batch_size == 0 || config.steps == 0 {
             return Err(Error::Input("batch size and number of steps must be positive".into()));
         }
+        let weights = random_weights(&model, config.seed);
+        // A stream of its own for the batches, independent of the one the weights came from.
         let mut rng = ChaCha8Rng::seed_from_u64(config.seed);
-        let weights = init_weights(&model, &mut rng);
+        rng.set_stream(1);
         Self::from_weights(model, config, weights, rng)
     }
 
