@@ -72,23 +72,17 @@ async function load({ modelUrl, prefer }) {
   return { model: playground.model(), status: playground.status() };
 }
 
-/** Run the forward pass if needed; on a lost GPU, fall back to the CPU once and say so. */
+/**
+ * Run the forward pass if the text or mask changed. The engine itself replaces a lost GPU by the
+ * CPU and retries; a backend that changed under us is how we learn it happened.
+ */
 async function ensureForward(text, mask) {
   if (cached.text === text && cached.mask === mask) return { lost: false };
-  try {
-    cached.tokens = await playground.run(text, mask);
-    cached.text = text;
-    cached.mask = mask;
-    return { lost: false };
-  } catch (e) {
-    const message = String(e.message || e);
-    if (playground.status().kind !== 'gpu' || !message.startsWith('gpu')) throw e;
-    await playground.setBackend('simd');
-    cached.tokens = await playground.run(text, mask);
-    cached.text = text;
-    cached.mask = mask;
-    return { lost: true };
-  }
+  const before = playground.status().kind;
+  cached.tokens = await playground.run(text, mask);
+  cached.text = text;
+  cached.mask = mask;
+  return { lost: before === 'gpu' && playground.status().kind !== 'gpu' };
 }
 
 /** Everything the views show for one state of the page. */
@@ -121,8 +115,12 @@ const METHODS = {
     cached = { text: null, mask: null, tokens: null };
     return status;
   },
-  /** For tests: the engine's own numbers, straight from the wasm API. */
+  // For tests: the engine's own numbers straight from the wasm API, and a GPU failure on demand.
   debugHeadSteps: ({ layer, head, focus }) => playground.headSteps(layer, head, focus),
+  debugLoseDevice: () => {
+    playground.simulateDeviceLoss();
+    cached = { text: null, mask: null, tokens: null };
+  },
 };
 
 // One request at a time, in order: the engine holds a single cached forward pass.

@@ -257,6 +257,15 @@ impl Playground {
         self.status()
     }
 
+    /// Test hook: make the GPU fail as a lost device would; the next forward pass then moves
+    /// to the CPU and `status()` says why.
+    #[wasm_bindgen(js_name = simulateDeviceLoss)]
+    pub fn simulate_device_loss(&self) -> Result<(), JsError> {
+        let engine = self.engine.try_borrow().map_err(|_| input_error("the engine is busy"))?;
+        engine.simulate_device_loss();
+        Ok(())
+    }
+
     /// Forward passes run so far (a debug counter: re-sampling must not add to it).
     pub fn forwards(&self) -> u32 {
         self.forwards.get()
@@ -278,7 +287,7 @@ impl Playground {
             return to_js(&tokens);
         }
         let trace = {
-            let engine = self.engine.try_borrow().map_err(|_| input_error("the engine is busy"))?;
+            let mut engine = self.engine.try_borrow_mut().map_err(|_| input_error("the engine is busy"))?;
             let output = engine.forward(&tokens.ids, mask, true).await.map_err(js_error)?;
             self.forwards.set(self.forwards.get() + 1);
             output.trace.ok_or_else(|| js_error(Error::Model("the engine returned no trace".into())))?
@@ -423,7 +432,7 @@ impl Playground {
             if !text.ends_with(char::REPLACEMENT_CHARACTER) || ids.len() >= self.config.n_positions {
                 return to_js(&SampleView { ids: ids[start..].to_vec(), text });
             }
-            let engine = self.engine.try_borrow().map_err(|_| input_error("the engine is busy"))?;
+            let mut engine = self.engine.try_borrow_mut().map_err(|_| input_error("the engine is busy"))?;
             let output = engine.forward(&ids, mask, false).await.map_err(js_error)?;
             self.forwards.set(self.forwards.get() + 1);
             logits = output.logits.row(ids.len() - 1).to_vec();
@@ -500,4 +509,208 @@ impl Playground {
 /// `count` characters of `text` from character `start`.
 fn chars(text: &str, start: usize, count: usize) -> String {
     text.chars().skip(start).take(count).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    //! The API as the worker calls it, on a tiny random model with a byte-level tokenizer (one
+    //! token per byte, so token counts are known). Runs under Node: no WebGPU, so the CPU.
+
+    use safetensors::tensor::{Dtype, TensorView};
+    use serde_json::{json, Value};
+    use wasm_bindgen_test::wasm_bindgen_test;
+
+    use super::*;
+
+    const C: usize = 8;
+    const NH: usize = 2;
+    const L: usize = 2;
+    const P: usize = 16;
+    const V: usize = 256;
+
+    /// GPT-2's byte alphabet: printable bytes are themselves, the rest move to chars 256...
+    fn byte_char(b: u8) -> char {
+        let printable = |b: u8| matches!(b, b'!'..=b'~' | 0xA1..=0xAC | 0xAE..=0xFF);
+        if printable(b) {
+            return char::from(b);
+        }
+        let moved = (0..b).filter(|&x| !printable(x)).count() as u32;
+        char::from_u32(256 + moved).unwrap()
+    }
+
+    fn tokenizer_json() -> String {
+        let vocab: serde_json::Map<String, Value> = (0..=255u8).map(|b| (byte_char(b).to_string(), json!(b))).collect();
+        let byte_level = json!({"type": "ByteLevel", "add_prefix_space": false, "trim_offsets": true, "use_regex": true});
+        json!({
+            "version": "1.0", "truncation": null, "padding": null, "added_tokens": [], "normalizer": null,
+            "pre_tokenizer": byte_level, "post_processor": null, "decoder": byte_level,
+            "model": {"type": "BPE", "dropout": null, "unk_token": null, "continuing_subword_prefix": null,
+                      "end_of_word_suffix": null, "fuse_unk": false, "byte_fallback": false,
+                      "ignore_merges": false, "vocab": vocab, "merges": []}
+        })
+        .to_string()
+    }
+
+    fn config_json() -> String {
+        json!({"n_embd": C, "n_head": NH, "n_layer": L, "n_positions": P, "vocab_size": V}).to_string()
+    }
+
+    /// Small deterministic pseudo-random weights in HF GPT-2 naming.
+    fn safetensors_bytes() -> Vec<u8> {
+        let mut state = 0x2545_f491_u32;
+        let mut random = |n: usize, scale: f32| -> Vec<f32> {
+            (0..n)
+                .map(|_| {
+                    state ^= state << 13;
+                    state ^= state >> 17;
+                    state ^= state << 5;
+                    (state as f32 / u32::MAX as f32 - 0.5) * scale
+                })
+                .collect()
+        };
+        let mut tensors: Vec<(String, Vec<usize>, Vec<f32>)> = vec![
+            ("transformer.wte.weight".into(), vec![V, C], random(V * C, 0.5)),
+            ("transformer.wpe.weight".into(), vec![P, C], random(P * C, 0.2)),
+            ("transformer.ln_f.weight".into(), vec![C], vec![1.0; C]),
+            ("transformer.ln_f.bias".into(), vec![C], vec![0.0; C]),
+        ];
+        for l in 0..L {
+            let p = format!("transformer.h.{l}");
+            for (name, shape) in [
+                ("ln_1.weight", vec![C]),
+                ("ln_1.bias", vec![C]),
+                ("attn.c_attn.weight", vec![C, 3 * C]),
+                ("attn.c_attn.bias", vec![3 * C]),
+                ("attn.c_proj.weight", vec![C, C]),
+                ("attn.c_proj.bias", vec![C]),
+                ("ln_2.weight", vec![C]),
+                ("ln_2.bias", vec![C]),
+                ("mlp.c_fc.weight", vec![C, 4 * C]),
+                ("mlp.c_fc.bias", vec![4 * C]),
+                ("mlp.c_proj.weight", vec![4 * C, C]),
+                ("mlp.c_proj.bias", vec![C]),
+            ] {
+                let n = shape.iter().product();
+                let data = if name.starts_with("ln_") && name.ends_with("weight") { vec![1.0; n] } else { random(n, 0.8) };
+                tensors.push((format!("{p}.{name}"), shape, data));
+            }
+        }
+        let bytes: Vec<(String, Vec<usize>, Vec<u8>)> =
+            tensors.into_iter().map(|(n, s, d)| (n, s, bytemuck::cast_slice(&d).to_vec())).collect();
+        let views: Vec<(String, TensorView)> = bytes
+            .iter()
+            .map(|(n, s, b)| (n.clone(), TensorView::new(Dtype::F32, s.clone(), b).unwrap()))
+            .collect();
+        safetensors::serialize(views, None).unwrap()
+    }
+
+    async fn playground() -> Playground {
+        Playground::load(config_json(), safetensors_bytes(), tokenizer_json(), None).await.map_err(JsValue::from).unwrap()
+    }
+
+    fn value(js: Result<JsValue, JsError>) -> Value {
+        serde_wasm_bindgen::from_value(js.map_err(JsValue::from).unwrap()).unwrap()
+    }
+
+    fn floats(v: &Value) -> Vec<f64> {
+        v.as_array().unwrap().iter().map(|x| x.as_f64().unwrap_or(f64::NEG_INFINITY)).collect()
+    }
+
+    #[wasm_bindgen_test]
+    async fn runs_text_and_reports_tokens() {
+        let pg = playground().await;
+        assert_ne!(value(pg.status())["kind"], "gpu");
+        let run = value(pg.run("ab 小".into(), "causal".into()).await);
+        // One token per byte: a, b, space, and the three bytes of 小 (each only part of it).
+        assert_eq!(run["ids"], json!([97, 98, 32, 0xE5, 0xB0, 0x8F]));
+        assert_eq!(run["display"], json!(["a", "b", " ", "小", "小", "小"]));
+        assert_eq!(run["partial"], json!([false, false, false, true, true, true]));
+        assert_eq!(run["truncated"], json!(false));
+        assert_eq!(run["allowed"].as_array().unwrap().len(), 36);
+        assert_eq!(run["allowed"][1], json!(0)); // query 0 may not see key 1
+        assert_eq!(pg.forwards(), 1);
+    }
+
+    #[wasm_bindgen_test]
+    async fn head_steps_come_from_the_trace() {
+        let pg = playground().await;
+        value(pg.run("hello".into(), "causal".into()).await);
+        let steps = value(pg.head_steps(1, 1, 2));
+        let hs = C / NH;
+        assert_eq!(floats(&steps["q"]).len(), hs);
+        assert_eq!(floats(&steps["k"]).len(), 5 * hs);
+        let masked = floats(&steps["masked"]);
+        let weights = floats(&steps["weights"]);
+        for j in 0..5 {
+            assert_eq!(masked[j] == f64::NEG_INFINITY, j > 2, "key {j}");
+            assert_eq!(weights[j] == 0.0, j > 2, "key {j}");
+        }
+        assert!((weights.iter().sum::<f64>() - 1.0).abs() < 1e-5);
+        let scores = floats(&steps["scores"]);
+        let scaled = floats(&steps["scaled"]);
+        let sqrt_hs = (hs as f64).sqrt();
+        for j in 0..=2 {
+            assert!((scaled[j] - scores[j] / sqrt_hs).abs() < 1e-5);
+        }
+        assert!(pg.head_steps(L, 0, 0).is_err());
+        assert!(pg.head_steps(0, NH, 0).is_err());
+        assert!(pg.head_steps(0, 0, 5).is_err());
+
+        let all = pg.attention_weights().map_err(JsValue::from).unwrap();
+        assert_eq!(all.length() as usize, L * NH * 5 * 5);
+        let stack = value(pg.residual_stream(4));
+        assert_eq!(stack["stages"].as_array().unwrap().len(), 2 + 2 * L);
+        assert_eq!(floats(&stack["stages"][0]["values"]).len(), C);
+    }
+
+    #[wasm_bindgen_test]
+    async fn probabilities_reuse_the_cached_logits() {
+        let pg = playground().await;
+        value(pg.run("the cat".into(), "causal".into()).await);
+        let warm = value(pg.probabilities(1.0, 0, 1.0, 10));
+        let cold = value(pg.probabilities(0.5, 0, 1.0, 10));
+        assert_eq!(pg.forwards(), 1, "re-sampling must not run the model");
+        let top = |v: &Value| v["rows"][0]["probability"].as_f64().unwrap();
+        assert!(top(&cold) > top(&warm));
+        let total = warm["shown"].as_f64().unwrap() + warm["others"].as_f64().unwrap();
+        assert!((total - 1.0).abs() < 1e-4);
+        let cut = value(pg.probabilities(1.0, 3, 1.0, 10));
+        let kept: Vec<bool> = cut["rows"].as_array().unwrap().iter().map(|r| r["kept"].as_bool().unwrap()).collect();
+        assert_eq!(kept, [true, true, true, false, false, false, false, false, false, false]);
+        assert!(pg.probabilities(0.0, 0, 1.0, 10).is_err());
+    }
+
+    #[wasm_bindgen_test]
+    async fn sampling_is_seeded_and_appends_to_the_text() {
+        let pg = playground().await;
+        value(pg.run("ab".into(), "causal".into()).await);
+        let a = value(pg.sample(1.0, 0, 1.0, 7).await);
+        let b = value(pg.sample(1.0, 0, 1.0, 7).await);
+        assert_eq!(a, b);
+        assert!(a["text"].as_str().unwrap().starts_with("ab"));
+        assert!(!a["ids"].as_array().unwrap().is_empty());
+    }
+
+    #[wasm_bindgen_test]
+    async fn bad_input_is_an_error_not_a_panic() {
+        let pg = playground().await;
+        assert!(pg.head_steps(0, 0, 0).is_err(), "nothing has run yet");
+        assert!(pg.run("x".into(), "sideways".into()).await.is_err());
+        let empty = value(pg.run(String::new(), "causal".into()).await);
+        assert_eq!(empty["ids"], json!([]));
+        assert!(pg.probabilities(1.0, 0, 1.0, 10).is_err());
+        // Longer than the context: the first P tokens run, the rest is reported as dropped.
+        let long = value(pg.run("x".repeat(3 * P), "bidirectional".into()).await);
+        assert_eq!(long["ids"].as_array().unwrap().len(), P);
+        assert_eq!(long["truncated"], json!(true));
+        assert_eq!(long["dropped"].as_str().unwrap().len(), 2 * P);
+        // Far longer than anything could fit is cut before tokenizing.
+        let huge = value(pg.run("字".repeat(MAX_TEXT_CHARS + 5), "causal".into()).await);
+        assert_eq!(huge["truncated"], json!(true));
+        assert!(Playground::load("{}".into(), vec![], tokenizer_json(), None).await.is_err());
+        assert!(Playground::load(config_json(), vec![1, 2, 3], tokenizer_json(), None).await.is_err());
+        assert!(pg.set_backend(Some("quantum".into())).await.is_err());
+        let status = value(pg.set_backend(Some("scalar".into())).await);
+        assert_eq!(status["kind"], "scalar");
+    }
 }

@@ -30,3 +30,18 @@ test('WebGPU is picked automatically and agrees with the CPU', async () => {
   await page.waitForFunction(() => window.__playground.store.get().status?.kind === 'gpu');
   await page.close();
 });
+
+test('a lost GPU device moves the page to the CPU with a message, and it keeps working', async () => {
+  const page = await h.open(env, `?lang=en&text=${encodeURIComponent('小明 喜欢')}`);
+  assert.equal((await h.state(page)).status.kind, 'gpu');
+  await page.evaluate(() => window.__playground.call('debugLoseDevice'));
+  await h.type(page, '小明 喜欢 苹果');
+  const s = await h.state(page);
+  assert.equal(s.status.kind, 'simd');
+  assert.equal(s.lostDevice, true);
+  assert.ok(await page.isVisible('#error'));
+  assert.match(await page.textContent('#error'), /GPU device was lost/);
+  assert.equal(s.next.rows.length, 10);
+  await h.screenshot(page, 'lost-device-en');
+  await page.close();
+});

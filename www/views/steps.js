@@ -146,7 +146,7 @@ export function mountSteps(root, actions) {
       written.textContent = `${tr('steps.wsum')}: ${terms.join(' + ')}${count > TERMS_SHOWN ? ' + …' : ''} = ${fmt(steps.out[0], 3)}`;
     }
 
-    const parts = [query, table, written];
+    const parts = step === 0 ? [query] : [query, table, written];
     if (step === 5) {
       parts.push(el('div', { className: 'vector out-vector' },
         el('span', { className: 'vector-label', textContent: tr('steps.out', { focus }) }),
