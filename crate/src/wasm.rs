@@ -83,7 +83,7 @@ struct TokensView {
     /// The tokens that fit the context (T ≤ P).
     ids: Vec<u32>,
     /// What each token stands for in the text; a token that is only part of a character shows
-    /// that whole character.
+    /// that character with its part number (小¹ 小² 小³).
     display: Vec<String>,
     /// True where the token is part of a character that spans several tokens.
     partial: Vec<bool>,
@@ -480,10 +480,17 @@ impl Playground {
                 (i > 0 && offsets[i - 1].1 > offsets[i].0) || (i + 1 < total && offsets[i + 1].0 < offsets[i].1)
             })
             .collect();
+        // A cut character shows as itself with the token's part number: 小¹ 小² 小³.
+        let mut part = 0;
         let display = (0..fit)
-            .map(|i| match partial[i] {
-                true => chars(kept_text, offsets[i].0, offsets[i].1 - offsets[i].0),
-                false => encoded.pieces[i].clone(),
+            .map(|i| {
+                if !partial[i] {
+                    part = 0;
+                    return encoded.pieces[i].clone();
+                }
+                part = if i > 0 && partial[i - 1] && offsets[i - 1] == offsets[i] { part + 1 } else { 1 };
+                let character = chars(kept_text, offsets[i].0, offsets[i].1 - offsets[i].0);
+                format!("{character}{}", superscript(part))
             })
             .collect();
         let dropped = if total > context {
@@ -504,6 +511,10 @@ impl Playground {
             allowed: Vec::new(),
         })
     }
+}
+
+fn superscript(n: usize) -> String {
+    n.to_string().chars().map(|d| ['⁰', '¹', '²', '³', '⁴', '⁵', '⁶', '⁷', '⁸', '⁹'][d as usize - '0' as usize]).collect()
 }
 
 /// `count` characters of `text` from character `start`.
@@ -623,7 +634,7 @@ mod tests {
         let run = value(pg.run("ab 小".into(), "causal".into()).await);
         // One token per byte: a, b, space, and the three bytes of 小 (each only part of it).
         assert_eq!(run["ids"], json!([97, 98, 32, 0xE5, 0xB0, 0x8F]));
-        assert_eq!(run["display"], json!(["a", "b", " ", "小", "小", "小"]));
+        assert_eq!(run["display"], json!(["a", "b", " ", "小¹", "小²", "小³"]));
         assert_eq!(run["partial"], json!([false, false, false, true, true, true]));
         assert_eq!(run["truncated"], json!(false));
         assert_eq!(run["allowed"].as_array().unwrap().len(), 36);

@@ -27,6 +27,9 @@ for (const lang of ['en', 'zh']) {
   test(`phone width (${lang})`, async () => {
     const page = await h.open(env, `?lang=${lang}&text=${TEXT}&step=1`, { width: 390, height: 844 });
     await h.screenshot(page, `phone-${lang}`);
+    for (const view of ['input', 'next', 'steps']) {
+      await (await page.$(`#${view}`)).screenshot({ path: `${h.SCREENSHOTS}/phone-${view}-${lang}.png` });
+    }
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
     assert.ok(overflow <= 1, `the page is ${overflow}px wider than the phone`);
     await page.close();
