@@ -27,11 +27,12 @@ const STRINGS = {
     'input.placeholder': 'e.g. 小明 喜欢 苹果',
     'input.empty': 'Type something above — even one word — and the model will guess what comes next.',
     'input.examples': 'Try:',
-    'tokens.caption': 'The model does not see letters; it sees tokens. Each chip is one token with its id in the vocabulary.',
+    'tokens.caption': 'The model does not see letters; it sees tokens. Each chip is one token with its id in the vocabulary. Click a chip to follow it below.',
     'tokens.count': '{n} tokens',
     'tokens.truncated': 'Only the first {max} tokens fit in the model’s context; {dropped} more are ignored (shown faded).',
     'tokens.part': 'part of a character',
     'tokens.space': 'a token that starts with a space',
+    'tokens.pick': 'click to follow this token below',
 
     'next.title': '2. Next word',
     'next.caption': 'The model’s guess for the token after “{last}”. Bars are probabilities; together all {vocab} tokens add up to 100%.',
@@ -90,6 +91,7 @@ const STRINGS = {
     'steps.dot': 'q·k for “{key}”',
     'steps.wsum': 'first number of the output',
     'steps.blocked': 'masked',
+    'steps.pick': 'Click a token in the table to write out its numbers.',
     'steps.none': 'Type a sentence to see attention step by step.',
 
     'maps.title': '4. Who looks at whom',
@@ -163,11 +165,12 @@ const STRINGS = {
     'input.placeholder': '例如：小明 喜欢 苹果',
     'input.empty': '在上面输入点什么——哪怕一个词——模型就会猜下一个词。',
     'input.examples': '试试：',
-    'tokens.caption': '模型看不到字母或汉字，它看到的是“词元”（token）。每个色块是一个词元，下面是它在词表中的编号。',
+    'tokens.caption': '模型看不到字母或汉字，它看到的是“词元”（token）。每个色块是一个词元，下面是它在词表中的编号。点击色块，在下面跟踪它。',
     'tokens.count': '{n} 个词元',
     'tokens.truncated': '模型的上下文只能容纳前 {max} 个词元；其余 {dropped} 个被忽略（淡色显示）。',
     'tokens.part': '一个字的一部分',
     'tokens.space': '以空格开头的词元',
+    'tokens.pick': '点击，在下面跟踪这个词元',
 
     'next.title': '2. 下一个词',
     'next.caption': '模型对“{last}”之后那个词元的猜测。条形是概率；全部 {vocab} 个词元的概率加起来是 100%。',
@@ -226,6 +229,7 @@ const STRINGS = {
     'steps.dot': '“{key}”的 q·k',
     'steps.wsum': '输出的第一个数',
     'steps.blocked': '被遮住',
+    'steps.pick': '点击表格中的词元，写出它的计算过程。',
     'steps.none': '输入一句话，就能一步一步看注意力。',
 
     'maps.title': '4. 谁在看谁',

@@ -5,7 +5,7 @@ export function el(tag, props = {}, ...children) {
   const node = document.createElement(tag);
   for (const [key, value] of Object.entries(props)) {
     if (key === 'dataset') Object.assign(node.dataset, value);
-    else if (key === 'style') Object.assign(node.style, value);
+    else if (key === 'style') for (const [name, v] of Object.entries(value)) node.style.setProperty(name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`), v);
     else if (key.startsWith('aria') || key === 'role') node.setAttribute(key.replace(/^aria([A-Z])/, (_, c) => `aria-${c.toLowerCase()}`), value);
     else node[key] = value;
   }
@@ -26,8 +26,15 @@ export function percent(p) {
   return `${(p * 100).toFixed(p >= 0.1 ? 1 : 2)}%`;
 }
 
-/** How a token's text is shown: spaces and line breaks made visible, never empty. */
+/** How a token's text is shown: spaces, line breaks and invisible characters made visible. */
 export function tokenLabel(text) {
   if (text == null || text === '') return '∅';
-  return text.replace(/ /g, '␣').replace(/\n/g, '↵').replace(/\t/g, '⇥');
+  return text.replace(/[\p{Cc}\p{Cf}\p{Z}]/gu, (c) => {
+    if (c === ' ') return '␣';
+    if (c === '\n') return '↵';
+    if (c === '\t') return '⇥';
+    const code = c.codePointAt(0);
+    if (code < 0x20) return String.fromCodePoint(0x2400 + code);
+    return `⟨U+${code.toString(16).toUpperCase().padStart(4, '0')}⟩`;
+  });
 }

@@ -7,6 +7,7 @@ import { viridis, legend } from '../colors.js';
 import { el, fmt, tokenLabel } from './dom.js';
 
 const SVG = 'http://www.w3.org/2000/svg';
+const MASKED = '#d9d7d0';
 const svg = (tag, attrs = {}) => {
   const node = document.createElementNS(SVG, tag);
   for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, String(v));
@@ -28,6 +29,7 @@ export function mountMaps(root, actions) {
   const $ = (sel) => root.querySelector(sel);
   const canvas = $('#heatmap');
   const readout = $('#heatmap-readout');
+  const heatmapLegend = $('#heatmap-legend');
   const lines = $('#lines');
   const grid = $('#grid');
   let geometry = null; // what the heatmap last drew, for hit-testing
@@ -36,8 +38,10 @@ export function mountMaps(root, actions) {
   function read(state) {
     if (!geometry || !cursor) { readout.textContent = t(state.lang, 'maps.hover'); return; }
     const [i, j] = cursor;
+    const hidden = !state.tokens.allowed[i * geometry.count + j];
     readout.textContent = t(state.lang, 'maps.readout', {
-      query: geometry.labels[i], key: geometry.labels[j], weight: fmt(geometry.values[i * geometry.count + j], 4),
+      query: geometry.labels[i], key: geometry.labels[j],
+      weight: hidden ? `${fmt(0, 4)} (${t(state.lang, 'mask.legend.blocked')})` : fmt(geometry.values[i * geometry.count + j], 4),
     });
   }
   let lastState = null;
@@ -96,9 +100,10 @@ export function mountMaps(root, actions) {
       g.fillText(labels[i], 0, 0);
       g.restore();
     }
+    // Cells the mask hides are grey, not "weight 0": the query was never allowed to look there.
     for (let i = 0; i < count; i++) {
       for (let j = 0; j < count; j++) {
-        g.fillStyle = viridis(values[i * count + j]);
+        g.fillStyle = tokens.allowed[i * count + j] ? viridis(values[i * count + j]) : MASKED;
         g.fillRect(left + j * cell, top + i * cell, cell - 1, cell - 1);
       }
     }
@@ -112,6 +117,10 @@ export function mountMaps(root, actions) {
     geometry = { values, labels, count, cell, left, top };
     canvas.setAttribute('aria-label', t(state.lang, 'maps.heatmap', { layer: steps.layer, head: steps.head }));
     read(state);
+    heatmapLegend.replaceChildren(
+      legend('viridis', t(state.lang, 'legend.weights'), '0', '1'),
+      el('span', { className: 'legend' }, el('span', { className: 'swatch', style: { background: MASKED }, textContent: '−∞' }), t(state.lang, 'mask.legend.blocked')),
+    );
   }
 
   function drawLines(state) {

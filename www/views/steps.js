@@ -146,7 +146,8 @@ export function mountSteps(root, actions) {
       written.textContent = `${tr('steps.wsum')}: ${terms.join(' + ')}${count > TERMS_SHOWN ? ' + …' : ''} = ${fmt(steps.out[0], 3)}`;
     }
 
-    const parts = step === 0 ? [query] : [query, table, written];
+    const hint = el('p', { className: 'note', textContent: tr('steps.pick') });
+    const parts = step === 0 ? [query] : [query, table, written, hint];
     if (step === 5) {
       parts.push(el('div', { className: 'vector out-vector' },
         el('span', { className: 'vector-label', textContent: tr('steps.out', { focus }) }),

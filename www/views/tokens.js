@@ -38,15 +38,17 @@ export function mountTokens(root, actions) {
       const old = chips[i];
       if (old && old.key === key) return old;
       const label = tokenLabel(tokens.display[i]);
-      const title = [`#${i}  id ${id}`];
+      const title = [`#${i}  id ${id}`, tr('tokens.pick')];
       if (tokens.partial[i]) title.push(tr('tokens.part'));
       if (tokens.display[i].startsWith(' ')) title.push(tr('tokens.space'));
-      const node = el('span', {
+      const node = el('button', {
+        type: 'button',
         className: `chip${tokens.partial[i] ? ' partial' : ''}${old ? '' : ' fresh'}`,
         title: title.join(' · '),
         style: { '--chip': chipColour(i) },
         dataset: { index: String(i), id: String(id) },
       }, el('span', { className: 'chip-text', textContent: label }), el('span', { className: 'chip-id', textContent: String(id) }));
+      node.addEventListener('click', () => actions.set({ focus: i, detailKey: null }));
       node.addEventListener('animationend', () => node.classList.remove('fresh'), { once: true });
       return { key, node };
     });
@@ -54,6 +56,11 @@ export function mountTokens(root, actions) {
     if (tokens.dropped) nodes.push(el('span', { className: 'dropped', textContent: tokens.dropped }));
     if (nodes.length !== list.childNodes.length || nodes.some((n, i) => list.childNodes[i] !== n)) list.replaceChildren(...nodes);
     chips = next;
+    const focus = state.steps ? state.steps.focus : -1;
+    next.forEach((c, i) => {
+      c.node.classList.toggle('focused', i === focus);
+      c.node.setAttribute('aria-pressed', String(i === focus));
+    });
 
     const parts = [tr('tokens.count', { n: tokens.ids.length })];
     if (tokens.truncated) parts.push(tr('tokens.truncated', { max: tokens.context, dropped: tokens.total - tokens.ids.length }));
