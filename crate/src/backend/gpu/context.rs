@@ -81,7 +81,8 @@ impl Health {
         device.set_device_lost_callback(move |reason, message| {
             on_lost.lost.store(true, Ordering::SeqCst);
             // The loss is the cause to report, even if errors about the dead device came first.
-            *on_lost.failure.lock().unwrap() = Some(format!("GPU device lost ({reason:?}): {message}"));
+            let cause = if message.is_empty() { format!("{reason:?}") } else { format!("{message} ({reason:?})") };
+            *on_lost.failure.lock().unwrap() = Some(format!("GPU device lost: {cause}"));
         });
         let on_error = Arc::clone(&health);
         device.on_uncaptured_error(Arc::new(move |error| {

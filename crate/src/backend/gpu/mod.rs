@@ -16,8 +16,6 @@ mod readback;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-use wgpu::util::DeviceExt;
-
 use self::context::Health;
 use self::kernels::{linear_groups, tiled_groups, Kernel, Pipeline, TILE, WORKGROUP, WORKGROUP_STORAGE_BYTES};
 use self::pool::{BufferPool, PooledBuffer};
@@ -177,12 +175,27 @@ impl Gpu {
     /// Every later `read` fails with [`Error::Gpu`].
     pub fn simulate_device_loss(&self) {
         self.device.destroy();
+        // wgpu reports the loss while it polls; do so now rather than at the next readback.
+        let _ = self.device.poll(wgpu::PollType::Poll);
     }
 
     /// An uninitialised tensor that a kernel will fill.
     fn output(&self, shape: Vec<usize>) -> GpuTensor {
         let bytes = (shape.iter().product::<usize>() * 4).max(4) as u64;
         GpuTensor { shape, buffer: Arc::new(self.pool.take(&self.device, bytes)) }
+    }
+
+    /// A new buffer holding `contents` (at least 4 bytes; a binding cannot be empty).
+    /// Written through the queue rather than mapped at creation, which panics on a lost device.
+    fn new_buffer(&self, label: &str, contents: &[u8], usage: wgpu::BufferUsages) -> wgpu::Buffer {
+        let buffer = self.device.create_buffer(&wgpu::BufferDescriptor {
+            label: Some(label),
+            size: (contents.len() as u64).max(4),
+            usage: usage | wgpu::BufferUsages::COPY_DST,
+            mapped_at_creation: false,
+        });
+        self.queue.write_buffer(&buffer, 0, contents);
+        buffer
     }
 
     /// Record `f` into the pending commands; submit them when enough have gathered.
@@ -214,11 +227,7 @@ impl Gpu {
         // Uniform structs are read in 16-byte rows; pad so the binding covers the last one.
         let mut words = dims.to_vec();
         words.resize(dims.len().div_ceil(4) * 4, 0);
-        let uniform = self.device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
-            label: Some(kernel.name()),
-            contents: bytemuck::cast_slice(&words),
-            usage: wgpu::BufferUsages::UNIFORM,
-        });
+        let uniform = self.new_buffer(kernel.name(), bytemuck::cast_slice(&words), wgpu::BufferUsages::UNIFORM);
         let buffers = std::iter::once(&uniform).chain(inputs.iter().copied()).chain([out.buffer()]);
         let entries: Vec<_> = buffers
             .enumerate()
@@ -281,15 +290,9 @@ impl Backend for Gpu {
     }
 
     fn upload(&self, tensor: &Tensor) -> GpuTensor {
-        let zero = [0.0f32];
-        let data = if tensor.data.is_empty() { &zero[..] } else { &tensor.data[..] };
-        // A new buffer each time, filled at creation: writing into a pooled one through the
-        // queue would land before commands still pending that read its old contents.
-        let buffer = self.device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
-            label: Some("upload"),
-            contents: bytemuck::cast_slice(data),
-            usage: pool::USAGE,
-        });
+        // Always a new buffer: queue writes land before the next submission, so writing into a
+        // pooled one could overwrite data that commands still pending have yet to read.
+        let buffer = self.new_buffer("upload", bytemuck::cast_slice(&tensor.data), pool::USAGE);
         GpuTensor { shape: tensor.shape.clone(), buffer: Arc::new(self.pool.adopt(buffer)) }
     }
 
@@ -313,11 +316,7 @@ impl Backend for Gpu {
         assert_eq!(c, c_pos, "wte and wpe widths differ");
         assert!(!ids.is_empty() && pos0 + ids.len() <= p, "positions {pos0}..{} exceed P = {p}", pos0 + ids.len());
         let t = ids.len();
-        let ids = self.device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
-            label: Some("token ids"),
-            contents: bytemuck::cast_slice(ids),
-            usage: wgpu::BufferUsages::STORAGE,
-        });
+        let ids = self.new_buffer("token ids", bytemuck::cast_slice(ids), wgpu::BufferUsages::STORAGE);
         let dims = [u32_of(t), u32_of(c), u32_of(pos0)];
         self.run(Kernel::Embed, &dims, &[wte.buffer(), wpe.buffer(), &ids], vec![t, c], self.elementwise_groups(t * c))
     }
