@@ -277,3 +277,26 @@ test('the language switch translates the page', async () => {
   assert.equal(await page.getAttribute('html', 'lang'), 'zh-CN');
   await page.close();
 });
+
+test('a model that fails to load gives a clear message and a working retry', async () => {
+  const page = await env.context.newPage();
+  let fail = true;
+  await page.route('**/models/default/model.safetensors', async (route) => {
+    if (fail) await route.fulfill({ status: 404, body: 'gone' });
+    else {
+      await new Promise((r) => setTimeout(r, 800)); // slow enough to see the progress bar
+      await route.continue();
+    }
+  });
+  await page.goto(`${env.url}?lang=en`);
+  await page.waitForSelector('#error:not([hidden])');
+  assert.match(await page.textContent('#error .error-text'), /model could not be loaded.*404/);
+  fail = false;
+  await page.click('#error .error-retry');
+  await page.waitForSelector('#progress:not([hidden])');
+  assert.match(await page.textContent('#progress .progress-text'), /engine|model/i);
+  await h.ready(page);
+  assert.equal(await page.isHidden('#error'), true);
+  assert.ok((await h.state(page)).tokens.ids.length > 0);
+  await page.close();
+});

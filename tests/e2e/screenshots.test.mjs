@@ -15,8 +15,9 @@ const TEXT = encodeURIComponent('小明 喜欢 苹果');
 
 for (const lang of ['en', 'zh']) {
   test(`desktop views (${lang})`, async () => {
-    const page = await h.open(env, `?lang=${lang}&text=${TEXT}&step=4`);
+    const page = await h.open(env, `?lang=${lang}&text=${TEXT}&step=4`, { width: 1280, height: 1100 });
     await h.screenshot(page, `desktop-${lang}`);
+    await page.screenshot({ path: `${h.SCREENSHOTS}/first-screen-${lang}.png` });
     for (const view of VIEWS) {
       const box = await page.$(`#${view}`);
       await box.screenshot({ path: `${h.SCREENSHOTS}/${view}-${lang}.png` });
