@@ -8,6 +8,8 @@ source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 "$ROOT/scripts/setup.sh"
 detect_wasm_toolchain
 cd "$ROOT"
+# Mesa's Vulkan loader complains on every device creation without one.
+export XDG_RUNTIME_DIR="${XDG_RUNTIME_DIR:-$(mktemp -d)}"
 
 passed=0; failed=0; failures=()
 suite() {  # suite NAME COMMAND...
