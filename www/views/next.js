@@ -9,7 +9,7 @@ export function mountNext(root, actions) {
   const bars = $('#bars');
   const sliders = [
     ['#temperature', 'temperature', (v) => v.toFixed(2)],
-    ['#topk', 'topK', (v) => (v === 0 ? '—' : String(v))],
+    ['#topk', 'topK', (v, tr) => (v === 0 ? tr('next.off') : String(v))],
     ['#topp', 'topP', (v) => v.toFixed(2)],
   ].map(([sel, field, show]) => {
     const input = $(sel);
@@ -28,7 +28,7 @@ export function mountNext(root, actions) {
     const tr = (key, params) => t(state.lang, key, params);
     for (const { input, output, field, show } of sliders) {
       if (Number(input.value) !== state[field]) input.value = String(state[field]);
-      output.textContent = show(state[field]);
+      output.textContent = show(state[field], tr);
     }
     if (document.activeElement !== seed) seed.value = String(state.seed);
     $('#generate').hidden = state.generating;
