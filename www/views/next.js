@@ -2,7 +2,7 @@
 // only the softmax on cached logits) and generation.
 
 import { t } from '../i18n.js';
-import { el, fmt, percent, tokenLabel } from './dom.js';
+import { el, fmt, percent, proseLabel, tokenLabel } from './dom.js';
 
 export function mountNext(root, actions) {
   const $ = (sel) => root.querySelector(sel);
@@ -46,7 +46,7 @@ export function mountNext(root, actions) {
       return;
     }
     $('#next-caption').textContent = tr('next.caption', {
-      last: tokenLabel(tokens.display[tokens.ids.length - 1]),
+      last: proseLabel(tokens.display[tokens.ids.length - 1]),
       vocab: next.vocab,
     });
     bars.replaceChildren(...next.rows.map((row) => el('li', {
