@@ -19,7 +19,11 @@ suite() {  # suite NAME COMMAND...
 # 1. Native: unit, golden, backend-vs-reference, GPU (llvmpipe), CLI tests.
 suite "native tests (cargo test)" "$CARGO_NATIVE" test --workspace --all-targets
 
-# 2. Wasm in headless Chromium: the crate/tests/web_*.rs files (wasm_bindgen_test, run_in_browser).
+# 2. The release wasm the page loads (its dependencies are reused by the wasm tests below).
+suite "wasm release build" "$ROOT/scripts/build-wasm.sh"
+
+# 3. Wasm in headless Chromium: the crate/tests/web_*.rs files (wasm_bindgen_test, run_in_browser).
+#    Release profile, so the dependencies built for the page's wasm are reused.
 web_tests=()
 for f in crate/tests/web_*.rs; do [ -e "$f" ] && web_tests+=(--test "$(basename "$f" .rs)"); done
 if ((${#web_tests[@]})); then
@@ -27,12 +31,11 @@ if ((${#web_tests[@]})); then
     CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
     CHROMEDRIVER=/usr/bin/chromedriver WASM_BINDGEN_TEST_TIMEOUT=120 \
     RUSTFLAGS="$WASM_RUSTFLAGS" \
-    "${WASM_CARGO[@]}" test -p attention-playground --target "$WASM_TARGET" "${WASM_BUILD_STD[@]}" \
+    "${WASM_CARGO[@]}" test --release -p attention-playground --target "$WASM_TARGET" "${WASM_BUILD_STD[@]}" \
     --target-dir "$ROOT/target-wasm-$WASM_KIND" "${web_tests[@]}"
 fi
 
-# 3. The page in real Chromium: build the release wasm the page loads, then the e2e suite.
-suite "wasm release build" "$ROOT/scripts/build-wasm.sh"
+# 4. The page in real Chromium.
 suite "browser end-to-end tests (Playwright + Chromium)" npm run --silent e2e
 
 echo

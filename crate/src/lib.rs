@@ -22,6 +22,7 @@
 
 pub mod attention;
 pub mod backend;
+pub mod bench;
 pub mod config;
 pub mod engine;
 pub mod error;

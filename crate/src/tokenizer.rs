@@ -30,6 +30,8 @@ pub struct TextTokenizer {
     inner: Tokenizer,
     /// Does the tokenizer spell bytes with GPT-2's printable alphabet?
     byte_level: bool,
+    /// One more than the largest id, added tokens included.
+    vocab_size: usize,
 }
 
 impl TextTokenizer {
@@ -50,12 +52,13 @@ impl TextTokenizer {
             .get_decoder()
             .and_then(|d| d.decode_chain(vec!["Ġ".to_string()]).ok())
             .is_some_and(|decoded| decoded.concat() == " ");
-        Self { inner, byte_level }
+        let vocab_size = inner.get_vocab(true).values().max().map_or(0, |&id| id as usize + 1);
+        Self { inner, byte_level, vocab_size }
     }
 
     /// One more than the largest token id the tokenizer can produce.
     pub fn vocab_size(&self) -> usize {
-        self.inner.get_vocab(true).values().max().map_or(0, |&id| id as usize + 1)
+        self.vocab_size
     }
 
     /// The tokenizer must not produce ids the model has no embedding for.
@@ -77,25 +80,30 @@ impl TextTokenizer {
         Ok(Encoded { ids: encoding.get_ids().to_vec(), pieces, offsets: encoding.get_offsets().to_vec() })
     }
 
-    /// The text of a sequence of ids. Invalid UTF-8 (a cut character) becomes U+FFFD.
+    /// The text of a sequence of ids. Invalid UTF-8 (a cut character) becomes U+FFFD; an id the
+    /// tokenizer does not have (a model may pad its vocabulary) is written `<id N>`.
     pub fn decode(&self, ids: &[u32]) -> Result<String> {
-        self.check_ids(ids)?;
-        self.inner.decode(ids, false).map_err(|e| Error::Tokenizer(e.to_string()))
-    }
-
-    /// The readable text of one token, as in [`Encoded::pieces`].
-    pub fn token_text(&self, id: u32) -> Result<String> {
-        self.check_ids(&[id])?;
-        let token = self.inner.id_to_token(id).ok_or_else(|| Error::Input(format!("no token has id {id}")))?;
-        Ok(self.readable(&token))
-    }
-
-    fn check_ids(&self, ids: &[u32]) -> Result<()> {
-        let size = self.vocab_size();
-        match ids.iter().find(|&&id| id as usize >= size) {
-            Some(id) => Err(Error::Input(format!("token id {id} is outside the tokenizer's {size} ids"))),
-            None => Ok(()),
+        let mut text = String::new();
+        for run in ids.chunk_by(|&a, &b| self.knows(a) == self.knows(b)) {
+            if self.knows(run[0]) {
+                text.push_str(&self.inner.decode(run, false).map_err(|e| Error::Tokenizer(e.to_string()))?);
+            } else {
+                run.iter().for_each(|id| text.push_str(&unknown(*id)));
+            }
         }
+        Ok(text)
+    }
+
+    /// The readable text of one token, as in [`Encoded::pieces`]; `<id N>` for an unknown id.
+    pub fn token_text(&self, id: u32) -> String {
+        match self.inner.id_to_token(id) {
+            Some(token) => self.readable(&token),
+            None => unknown(id),
+        }
+    }
+
+    fn knows(&self, id: u32) -> bool {
+        self.inner.id_to_token(id).is_some()
     }
 
     fn readable(&self, token: &str) -> String {
@@ -116,6 +124,10 @@ impl TextTokenizer {
         }
         text
     }
+}
+
+fn unknown(id: u32) -> String {
+    format!("<id {id}>")
 }
 
 /// GPT-2's byte-level alphabet, reversed: printable bytes stand for themselves, the other 68
@@ -198,7 +210,7 @@ mod tests {
         }
         assert_eq!(t.decode(&e.ids).unwrap(), text);
         for (&id, piece) in e.ids.iter().zip(&e.pieces) {
-            assert_eq!(&t.token_text(id).unwrap(), piece);
+            assert_eq!(&t.token_text(id), piece);
         }
     }
 
@@ -228,12 +240,14 @@ mod tests {
     }
 
     #[test]
-    fn bad_ids_and_vocab_mismatch_are_errors() {
+    fn unknown_ids_are_marked_and_a_vocab_mismatch_is_an_error() {
         let t = trained();
         let size = t.vocab_size();
         assert!(size > 256 && size <= 300, "{size}");
-        assert!(matches!(t.decode(&[size as u32]), Err(Error::Input(_))));
-        assert!(matches!(t.token_text(u32::MAX), Err(Error::Input(_))));
+        let the = t.encode("the").unwrap().ids;
+        let unknown = [size as u32, u32::MAX];
+        assert_eq!(t.decode(&[&the[..], &unknown, &the].concat()).unwrap(), format!("the<id {size}><id {}>the", u32::MAX));
+        assert_eq!(t.token_text(u32::MAX), format!("<id {}>", u32::MAX));
         assert!(t.check_vocab(&config(size)).is_ok());
         assert!(matches!(t.check_vocab(&config(size - 1)), Err(Error::Model(_))));
         assert!(matches!(TextTokenizer::from_json("{"), Err(Error::Tokenizer(_))));

@@ -20,6 +20,7 @@ use crate::weights::{save_safetensors, SaveDtype};
 use crate::{Error, GptConfig, Result};
 
 #[derive(clap::Args, Debug, Clone)]
+#[command(args_override_self = true)]
 pub struct Args {
     /// Training text, `PATH` or `PATH:WEIGHT` (WEIGHT = relative share of training sequences).
     /// Repeat for a mix. The last `--val-fraction` of each file's lines is held out.

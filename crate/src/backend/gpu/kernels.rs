@@ -78,7 +78,8 @@ impl Kernel {
 pub(super) const TILE: u32 = 16;
 /// Side of the block of outputs a matmul workgroup computes (8×8 threads, 4×4 outputs each).
 pub(super) const MATMUL_TILE: u32 = 32;
-/// Threads per workgroup of the elementwise and row kernels (the most any kernel uses).
+/// Threads per workgroup of the elementwise kernels (the most any kernel uses; the row kernels,
+/// layernorm and softmax, use 64 per row).
 pub(super) const WORKGROUP: u32 = 256;
 /// Workgroup memory the largest kernel declares: matmul's two 32×32 f32 tiles.
 pub(super) const WORKGROUP_STORAGE_BYTES: u32 = 2 * MATMUL_TILE * MATMUL_TILE * 4;
