@@ -17,7 +17,7 @@ struct Dims {
 
 const WORKGROUP: u32 = 64u;
 // The lowest finite f32: only -∞ is below it. (WGSL constants cannot be infinite.)
-const LOWEST: f32 = -3.40282347e38;
+const LOWEST: f32 = -3.4028234663852886e38;
 
 var<workgroup> partial: array<f32, WORKGROUP>;
 
