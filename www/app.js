@@ -245,7 +245,7 @@ export function start(root = document) {
       }
     },
     stop: () => store.set({ generating: false }),
-    dismissError: () => store.set({ error: null }),
+    dismissError: () => store.set({ error: null, lostDevice: false }),
     retry: () => load(),
   };
 

@@ -371,7 +371,7 @@ impl Playground {
             token,
             channels: self.config.n_embd,
             stages,
-            top: TokenView { id, text: self.token_text(id) },
+            top: TokenView { id, text: self.tokenizer.token_text(id) },
         })
     }
 
@@ -391,7 +391,7 @@ impl Playground {
                 let i = id as usize;
                 NextRow {
                     id,
-                    text: self.token_text(id),
+                    text: self.tokenizer.token_text(id),
                     logit: steps.logits[i],
                     scaled: steps.scaled[i],
                     exp: steps.exp[i],
@@ -458,11 +458,6 @@ fn sampling_options(temperature: f32, top_k: u32, top_p: f32, seed: u64) -> Samp
 }
 
 impl Playground {
-    /// A token as the page labels it (a cut character shows as hex bytes, e.g. `<E5 96>`).
-    fn token_text(&self, id: u32) -> String {
-        self.tokenizer.token_text(id).unwrap_or_else(|_| format!("#{id}"))
-    }
-
     /// Tokenize, keep the tokens that fit the context, and say what each one shows.
     fn tokens_of(&self, text: &str) -> Result<TokensView, JsError> {
         let context = self.config.n_positions;

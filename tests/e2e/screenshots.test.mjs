@@ -18,6 +18,8 @@ for (const lang of ['en', 'zh']) {
     const page = await h.open(env, `?lang=${lang}&text=${TEXT}&step=4`, { width: 1280, height: 1100 });
     await h.screenshot(page, `desktop-${lang}`);
     await page.screenshot({ path: `${h.SCREENSHOTS}/first-screen-${lang}.png` });
+    await page.setViewportSize({ width: 1280, height: 1700 });
+    await page.screenshot({ path: `${h.SCREENSHOTS}/readme-${lang}.png` });
     for (const view of VIEWS) {
       const box = await page.$(`#${view}`);
       await box.screenshot({ path: `${h.SCREENSHOTS}/${view}-${lang}.png` });

@@ -43,5 +43,7 @@ test('a lost GPU device moves the page to the CPU with a message, and it keeps w
   assert.match(await page.textContent('#error'), /GPU device was lost/);
   assert.equal(s.next.rows.length, 10);
   await h.screenshot(page, 'lost-device-en');
+  await page.click('#error .error-dismiss');
+  assert.equal(await page.isHidden('#error'), true);
   await page.close();
 });

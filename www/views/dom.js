@@ -38,3 +38,9 @@ export function tokenLabel(text) {
     return `⟨U+${code.toString(16).toUpperCase().padStart(4, '0')}⟩`;
   });
 }
+
+/** A token quoted inside a sentence: without the leading space marker, unless that is all it is. */
+export function proseLabel(text) {
+  const trimmed = (text ?? '').trim();
+  return tokenLabel(trimmed === '' ? text : trimmed);
+}

@@ -4,7 +4,7 @@
 
 import { t } from '../i18n.js';
 import { viridis, legend } from '../colors.js';
-import { el, fmt, tokenLabel } from './dom.js';
+import { el, fmt, proseLabel, tokenLabel } from './dom.js';
 
 const SVG = 'http://www.w3.org/2000/svg';
 const MASKED = '#d9d7d0';
@@ -155,7 +155,7 @@ export function mountMaps(root, actions) {
       nodes.push(query, key);
     }
     lines.replaceChildren(...nodes);
-    lines.setAttribute('aria-label', t(state.lang, 'maps.lines', { focus: tokenLabel(tokens.display[steps.focus]) }));
+    lines.setAttribute('aria-label', t(state.lang, 'maps.lines', { focus: proseLabel(tokens.display[steps.focus]) }));
   }
 
   function drawGrid(state) {
@@ -207,7 +207,7 @@ export function mountMaps(root, actions) {
     if (drawn && key.every((k, i) => k === drawn[i])) return;
     drawn = key;
     $('#heatmap-caption').textContent = t(state.lang, 'maps.heatmap', { layer: state.steps.layer, head: state.steps.head });
-    $('#lines-caption').textContent = t(state.lang, 'maps.lines', { focus: tokenLabel(state.tokens.display[state.steps.focus]) });
+    $('#lines-caption').textContent = t(state.lang, 'maps.lines', { focus: proseLabel(state.tokens.display[state.steps.focus]) });
     draw(state);
     drawLines(state);
     drawGrid(state);

@@ -2,14 +2,14 @@
 // only the softmax on cached logits) and generation.
 
 import { t } from '../i18n.js';
-import { el, fmt, percent, tokenLabel } from './dom.js';
+import { el, fmt, percent, proseLabel, tokenLabel } from './dom.js';
 
 export function mountNext(root, actions) {
   const $ = (sel) => root.querySelector(sel);
   const bars = $('#bars');
   const sliders = [
     ['#temperature', 'temperature', (v) => v.toFixed(2)],
-    ['#topk', 'topK', (v) => (v === 0 ? '—' : String(v))],
+    ['#topk', 'topK', (v, tr) => (v === 0 ? tr('next.off') : String(v))],
     ['#topp', 'topP', (v) => v.toFixed(2)],
   ].map(([sel, field, show]) => {
     const input = $(sel);
@@ -28,7 +28,7 @@ export function mountNext(root, actions) {
     const tr = (key, params) => t(state.lang, key, params);
     for (const { input, output, field, show } of sliders) {
       if (Number(input.value) !== state[field]) input.value = String(state[field]);
-      output.textContent = show(state[field]);
+      output.textContent = show(state[field], tr);
     }
     if (document.activeElement !== seed) seed.value = String(state.seed);
     $('#generate').hidden = state.generating;
@@ -46,7 +46,7 @@ export function mountNext(root, actions) {
       return;
     }
     $('#next-caption').textContent = tr('next.caption', {
-      last: tokenLabel(tokens.display[tokens.ids.length - 1]),
+      last: proseLabel(tokens.display[tokens.ids.length - 1]),
       vocab: next.vocab,
     });
     bars.replaceChildren(...next.rows.map((row) => el('li', {

@@ -3,7 +3,7 @@
 
 import { t } from '../i18n.js';
 import { absMax, diverging, legend } from '../colors.js';
-import { el, fmt, tokenLabel } from './dom.js';
+import { el, fmt, proseLabel } from './dom.js';
 
 const STAGE_LABEL = {
   embeddings: 'stack.embeddings', attention: 'stack.attention', mlp: 'stack.mlp', final: 'stack.final',
@@ -16,7 +16,7 @@ export function mountStack(root) {
     const tr = (key, params) => t(state.lang, key, params);
     const { stack, tokens } = state;
     if (!stack || !tokens) { list.replaceChildren(); caption.textContent = ''; return; }
-    caption.textContent = tr('stack.caption', { focus: tokenLabel(tokens.display[stack.token]), c: stack.channels });
+    caption.textContent = tr('stack.caption', { focus: proseLabel(tokens.display[stack.token]), c: stack.channels });
     // Layer norm rescales, so the final stage gets its own colour range.
     const limit = absMax(stack.stages.filter((s) => s.kind !== 'final').flatMap((s) => s.values));
     const items = stack.stages.map((stage) => el('li', { className: `stage stage-${stage.kind}` },
@@ -29,7 +29,7 @@ export function mountStack(root) {
         }))),
       el('span', { className: 'stage-norm', textContent: tr('stack.norm', { norm: fmt(stage.norm, 2) }) })));
     items.push(el('li', { className: 'stage stage-logits' },
-      el('span', { className: 'stage-name', textContent: tr('stack.logits', { top: tokenLabel(stack.top.text) }) })));
+      el('span', { className: 'stage-name', textContent: tr('stack.logits', { top: proseLabel(stack.top.text) }) })));
     list.replaceChildren(...items, el('li', { className: 'stage-legend' }, legend('diverging', tr('legend.values'), '−', '+')));
   };
 }

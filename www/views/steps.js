@@ -4,7 +4,7 @@
 
 import { t } from '../i18n.js';
 import { absMax, diverging, viridis, viridisInk, legend } from '../colors.js';
-import { el, fmt, tokenLabel } from './dom.js';
+import { el, fmt, proseLabel, tokenLabel } from './dom.js';
 
 /** q; q·k; scale; mask; softmax; weighted sum of v. */
 export const STEP_COUNT = 6;
@@ -78,7 +78,7 @@ export function mountSteps(root, actions) {
     fillSelect($('#focus'), tokens.ids.length, (i) => `${i}: ${label(i)}`, steps.focus);
 
     const hs = steps.head_size;
-    const focus = label(steps.focus);
+    const focus = proseLabel(tokens.display[steps.focus]);
     const step = state.step;
     $('#step-text').textContent = tr(`step.${step}.text`, { focus, hs, sqrt: fmt(steps.sqrt_head_size, 3) });
 
@@ -130,7 +130,7 @@ export function mountSteps(root, actions) {
 
     // The sum of the current step, written out with the trace's numbers.
     const written = el('p', { className: 'written' });
-    const key = label(detail);
+    const key = proseLabel(tokens.display[detail]);
     if (step === 1) {
       const k = row(steps.k, detail);
       const terms = Array.from({ length: Math.min(TERMS_SHOWN, hs) }, (_, i) => `(${fmt(steps.q[i])})(${fmt(k[i])})`);
