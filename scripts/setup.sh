@@ -23,7 +23,8 @@ if command -v dpkg-query >/dev/null 2>&1; then
     fi
   fi
   # Headless Chromium for wasm and end-to-end tests; Mesa's software Vulkan for native GPU tests.
-  for p in chromium chromium-driver mesa-vulkan-drivers libvulkan1; do want_deb "$p"; done
+  # A CJK font, so Chinese renders in headless screenshots.
+  for p in chromium chromium-driver fonts-wqy-microhei mesa-vulkan-drivers libvulkan1; do want_deb "$p"; done
   if ((${#need_apt[@]})); then
     log "apt-get install ${need_apt[*]}"
     SUDO=(); [ "$(id -u)" = 0 ] || SUDO=(sudo)
