@@ -11,6 +11,7 @@ use attention_playground::attention::Mask;
 use attention_playground::backend::gpu::Gpu;
 use attention_playground::backend::simd::Simd;
 use attention_playground::backend::Backend;
+use attention_playground::bench;
 use attention_playground::gpt::Gpt;
 use attention_playground::weights::random_weights;
 use attention_playground::{GptConfig, Tensor};
@@ -106,9 +107,12 @@ fn time_op<B: Backend>(backend: &B, inputs: &[&Tensor], op: impl Fn(&B, &[B::Ten
     repeat(|| op(backend, &inputs), |out| read(backend, out))
 }
 
+/// Median of 3 forward passes (after a warm-up), each including the read of its logits.
 fn time_forward<B: Backend>(model: &Gpt<B>, ids: &[u32]) -> Duration {
-    let forward = || model.forward(ids, Mask::Causal, None, false).expect("forward failed").logits;
-    repeat(forward, |logits| read(&model.backend, logits))
+    let origin = Instant::now();
+    let clock = || origin.elapsed().as_secs_f64() * 1e3;
+    let timing = pollster::block_on(bench::time_forward(model, ids, 3, clock)).expect("forward failed");
+    Duration::from_secs_f64(timing.median_ms / 1e3)
 }
 
 /// Warm up once, then run `f` repeatedly (at least once, about `BUDGET` in all) and `finish`

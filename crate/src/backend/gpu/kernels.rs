@@ -127,3 +127,22 @@ pub(super) fn linear_groups(n: usize, per_group: u32, max_per_dimension: u32) ->
 pub(super) fn tiled_groups(rows: usize, cols: usize, depth: usize, tile: u32) -> [u32; 3] {
     [cols.div_ceil(tile as usize) as u32, rows.div_ceil(tile as usize) as u32, depth as u32]
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn linear_groups_cover_every_item_and_respect_the_grid_limit() {
+        assert_eq!(linear_groups(0, 256, 65_535), [1, 1, 1]);
+        assert_eq!(linear_groups(256, 256, 65_535), [1, 1, 1]);
+        assert_eq!(linear_groups(257, 256, 65_535), [2, 1, 1]);
+        // One item past what a single row of groups holds wraps into a second row.
+        let [x, y, _] = linear_groups(65_535 * 256 + 1, 256, 65_535);
+        assert_eq!((x, y), (65_535, 2));
+        for (n, per_group, max) in [(1_000_003, 256, 1_000), (12_345, 1, 100), (7, 1, 7)] {
+            let [x, y, _] = linear_groups(n, per_group, max);
+            assert!(x <= max && (x * y * per_group) as usize >= n && ((x * (y - 1) * per_group) as usize) < n);
+        }
+    }
+}
