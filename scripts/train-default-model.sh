@@ -23,7 +23,7 @@ cargo build --release --quiet --bin attention-playground
     --corpus data/corpus/hsk.txt:3 \
     --corpus data/corpus/hsk-words.txt:1 \
     --corpus data/corpus/shakespeare.txt:1 \
-    --vocab-size 2048 --n-embd 128 --n-layer 2 --n-head 4 --n-positions 64 \
-    --batch-size 16 --steps 1600 --lr 3e-3 --warmup 100 --eval-every 200 --seed 1337 \
+    --vocab-size 3072 --n-embd 112 --n-layer 2 --n-head 4 --n-positions 64 \
+    --batch-size 16 --steps 1400 --lr 3e-3 --warmup 100 --eval-every 200 --seed 1337 \
     --out www/models/default \
     "$@"

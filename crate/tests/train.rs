@@ -335,3 +335,24 @@ fn trainer_forward_equals_the_engine_on_the_same_weights() {
         }
     }
 }
+
+/// The shipped tokenizer splits the page's example sentences into meaningful pieces.
+#[test]
+fn default_tokenizer_keeps_words_whole() {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../www/models/default/tokenizer.json");
+    let path = std::env::var("TOKENIZER").unwrap_or(path.to_string());
+    let tokenizer = tokenizers::Tokenizer::from_file(&path).unwrap();
+    let pieces = |text: &str| -> Vec<String> {
+        let encoding = tokenizer.encode(text, false).unwrap();
+        encoding.get_ids().iter().map(|&id| tokenizer.decode(&[id], false).unwrap()).collect()
+    };
+    let chinese = pieces("小明 喜欢 苹果");
+    let english = pieces("The space is a large area.");
+    println!("{chinese:?} {english:?} {:?}", pieces("他 喜欢 户外 运动 | He likes outdoor sports."));
+    assert!(chinese.contains(&" 喜欢".to_string()), "{chinese:?}");
+    let ids = tokenizer.encode("小明 喜欢 苹果", false).unwrap().get_ids().to_vec();
+    assert_eq!(tokenizer.decode(&ids, false).unwrap(), "小明 喜欢 苹果");
+    for word in ["The", " is", " a", " large", " area", "."] {
+        assert!(english.contains(&word.to_string()), "{word:?} not one token in {english:?}");
+    }
+}

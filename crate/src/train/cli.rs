@@ -8,14 +8,15 @@ use std::time::Instant;
 use indicatif::{ProgressBar, ProgressStyle};
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use tokenizers::Tokenizer;
 
 use super::bpe::train_tokenizer;
 use super::data::{split_lines, Batch, Dataset, Source};
 use super::model::parameter_count;
 use super::parallel::set_threads;
-use super::trainer::{TrainConfig, Trainer};
+use super::card::write_model_card;
+use super::trainer::{generate, TrainConfig, Trainer};
 use crate::weights::{save_safetensors, SaveDtype};
 use crate::{Error, GptConfig, Result};
 
@@ -24,11 +25,14 @@ use crate::{Error, GptConfig, Result};
 pub struct Args {
     /// Training text, `PATH` or `PATH:WEIGHT` (WEIGHT = relative share of training sequences).
     /// Repeat for a mix. The last `--val-fraction` of each file's lines is held out.
-    #[arg(long = "corpus", required = true, value_name = "PATH[:WEIGHT]")]
+    #[arg(long = "corpus", required_unless_present = "card_only", value_name = "PATH[:WEIGHT]")]
     pub corpus: Vec<String>,
     /// Output folder.
     #[arg(long)]
     pub out: PathBuf,
+    /// Do not train: only rewrite the model card (README.md) from the files already in `--out`.
+    #[arg(long)]
+    pub card_only: bool,
     /// Reuse this tokenizer.json instead of training a new one.
     #[arg(long)]
     pub tokenizer: Option<PathBuf>,
@@ -77,40 +81,44 @@ pub struct Args {
 }
 
 /// One validation measurement, as written to `training-log.json`.
-#[derive(Serialize)]
-struct Evaluation {
-    step: usize,
+#[derive(Serialize, Deserialize)]
+pub(super) struct Evaluation {
+    pub step: usize,
     /// Mean training loss over the steps since the previous evaluation.
-    train_loss: f32,
+    pub train_loss: f32,
     /// Validation loss per source, in `--corpus` order.
-    val_loss: Vec<f32>,
-    elapsed_s: f32,
-    samples: Vec<(String, String)>,
+    pub val_loss: Vec<f32>,
+    pub elapsed_s: f32,
+    pub samples: Vec<(String, String)>,
 }
 
-#[derive(Serialize)]
-struct TrainingLog<'a> {
-    command: String,
-    model: &'a GptConfig,
-    train: &'a TrainConfig,
-    parameters: usize,
-    sources: Vec<SourceSummary>,
-    evaluations: Vec<Evaluation>,
-    seconds: f32,
-    tokens_per_second: f32,
-    threads: usize,
+/// `training-log.json`: everything the model card reports about the run.
+#[derive(Serialize, Deserialize)]
+pub(super) struct TrainingLog {
+    pub command: String,
+    pub model: GptConfig,
+    pub train: TrainConfig,
+    pub parameters: usize,
+    pub sources: Vec<SourceSummary>,
+    pub evaluations: Vec<Evaluation>,
+    pub seconds: f32,
+    pub tokens_per_second: f32,
+    pub threads: usize,
 }
 
-#[derive(Serialize)]
-struct SourceSummary {
-    path: String,
-    weight: f32,
-    train_tokens: usize,
-    val_tokens: usize,
-    unigram_val_loss: f32,
+#[derive(Serialize, Deserialize)]
+pub(super) struct SourceSummary {
+    pub path: String,
+    pub weight: f32,
+    pub train_tokens: usize,
+    pub val_tokens: usize,
+    pub unigram_val_loss: f32,
 }
 
 pub fn run(args: Args) -> Result<()> {
+    if args.card_only {
+        return write_model_card(&args.out);
+    }
     set_threads(args.threads);
     std::fs::create_dir_all(&args.out).map_err(|e| io_error(&args.out, e))?;
 
@@ -126,12 +134,9 @@ pub fn run(args: Args) -> Result<()> {
     let tokenizer = match &args.tokenizer {
         Some(path) => Tokenizer::from_file(path).map_err(|e| Error::Tokenizer(format!("{}: {e}", path.display())))?,
         None => {
-            // Each source counts `weight` times (rounded), so the merges follow the training mix.
-            let lines = texts.iter().flat_map(|(_, weight, text)| {
-                let repeats = weight.round().max(1.0) as usize;
-                std::iter::repeat_n(split_lines(text, args.val_fraction).0, repeats).flat_map(str::lines)
-            });
-            train_tokenizer(lines, args.vocab_size)?
+            let train_parts: Vec<(f32, &str)> =
+                texts.iter().map(|(_, weight, text)| (*weight, split_lines(text, args.val_fraction).0)).collect();
+            train_tokenizer(tokenizer_mix(&train_parts).into_iter().flat_map(str::lines), args.vocab_size)?
         }
     };
     let tokenizer_path = args.out.join("tokenizer.json");
@@ -178,7 +183,7 @@ pub fn run(args: Args) -> Result<()> {
             unigram_val_loss: data.unigram_loss(i, vocab_size),
         })
         .collect();
-    println!("model: {} parameters, vocabulary {vocab_size}, {:?}", parameter_count(&trainer.weights), model);
+    println!("model: {} parameters, vocabulary {vocab_size}, {model:?}", parameter_count(&trainer.weights));
     for s in &summaries {
         println!(
             "{}: {} train / {} validation tokens, weight {}, unigram validation loss {:.3}",
@@ -227,10 +232,12 @@ pub fn run(args: Args) -> Result<()> {
     bar.finish();
     let seconds = started.elapsed().as_secs_f32();
 
+    // The command as one would type it: the program by its name, not its path.
+    let command = std::iter::once("attention-playground".to_string()).chain(std::env::args().skip(1)).collect::<Vec<_>>().join(" ");
     let log = TrainingLog {
-        command: std::env::args().collect::<Vec<_>>().join(" "),
-        model: &model,
-        train: &config,
+        command,
+        model,
+        train: config,
         parameters: parameter_count(&trainer.weights),
         sources: summaries,
         evaluations,
@@ -242,7 +249,22 @@ pub fn run(args: Args) -> Result<()> {
     let json = serde_json::to_string_pretty(&log).map_err(|e| Error::Model(e.to_string()))?;
     std::fs::write(&log_path, json).map_err(|e| io_error(&log_path, e))?;
     println!("trained {} steps in {seconds:.0} s ({:.0} tokens/s) → {}", args.steps, log.tokens_per_second, args.out.display());
-    Ok(())
+    write_model_card(&args.out)
+}
+
+/// The text the tokenizer learns from, with the sources in the proportions of the training mix
+/// (by bytes), so that a large source with a small weight does not claim most merges: the source
+/// with the least text per unit of weight is used whole, the others cut to their share.
+fn tokenizer_mix<'a>(parts: &[(f32, &'a str)]) -> Vec<&'a str> {
+    let bytes_per_weight = parts.iter().map(|(w, text)| text.len() as f32 / w).fold(f32::INFINITY, f32::min);
+    parts
+        .iter()
+        .map(|(w, text)| {
+            let share = ((w * bytes_per_weight) as usize).min(text.len());
+            let cut = text[share..].find('\n').map_or(text.len(), |i| share + i + 1);
+            &text[..cut]
+        })
+        .collect()
 }
 
 /// `PATH` or `PATH:WEIGHT`.
@@ -265,7 +287,7 @@ fn sample_prompts(trainer: &Trainer, tokenizer: &Tokenizer, prompts: &[String], 
     let mut samples = Vec::new();
     for prompt in prompts {
         let ids = encode(tokenizer, prompt)?;
-        let completion = trainer.generate(&ids, 40, 0.8, newline, &mut rng)?;
+        let completion = generate(&trainer.model, &trainer.weights, &ids, 40, 0.8, newline, &mut rng)?;
         let text = tokenizer.decode(&completion, false).map_err(|e| Error::Tokenizer(e.to_string()))?;
         samples.push((prompt.clone(), text));
     }
@@ -285,6 +307,6 @@ fn save_checkpoint(trainer: &Trainer, out: &Path) -> Result<()> {
     std::fs::write(&weights_path, bytes).map_err(|e| io_error(&weights_path, e))
 }
 
-fn io_error(path: &Path, e: std::io::Error) -> Error {
+pub(super) fn io_error(path: &Path, e: std::io::Error) -> Error {
     Error::Io(std::io::Error::new(e.kind(), format!("{}: {e}", path.display())))
 }

@@ -8,7 +8,8 @@
 //! model      the whole forward with saved activations, and the whole backward
 //! adamw      optimiser, warm-up + cosine learning rate, gradient clipping
 //! trainer    one step, validation loss, sampling (no files or threads: runs in wasm too)
-//! cli        native only: `attention-playground train` with files, threads, a progress bar
+//! cli, card  native only: `attention-playground train` with files, threads, a progress bar,
+//!            and the model card written from the finished run
 //! ```
 //!
 //! Shapes use the crate's names (B sequences of T tokens, C channels, NH heads, V tokens); row
@@ -27,6 +28,8 @@ pub mod model;
 pub mod parallel;
 pub mod trainer;
 
+#[cfg(not(target_arch = "wasm32"))]
+mod card;
 #[cfg(not(target_arch = "wasm32"))]
 mod cli;
 

@@ -109,26 +109,32 @@ impl Trainer {
         }
         Ok(if count == 0 { f32::NAN } else { (total / count as f64) as f32 })
     }
+}
 
-    /// Continue `prompt` by up to `max_new` tokens sampled at `temperature` (0 = most likely
-    /// token), stopping after `stop` if it is produced.
-    pub fn generate(&self, prompt: &[u32], max_new: usize, temperature: f32, stop: Option<u32>, rng: &mut impl Rng) -> Result<Vec<u32>> {
-        let mut ids = prompt.to_vec();
-        let p = self.model.n_positions;
-        for _ in 0..max_new {
-            let context = &ids[ids.len().saturating_sub(p)..];
-            let mut activations = Activations::new(&self.model, 1, context.len())?;
-            activations.forward(&self.weights, &self.model, context)?;
-            let v = self.model.vocab_size;
-            let last = &activations.logits[(context.len() - 1) * v..];
-            let next = sample(last, temperature, rng);
-            ids.push(next);
-            if Some(next) == stop {
-                break;
-            }
+/// Continue `prompt` by up to `max_new` tokens sampled at `temperature` (0 = the most likely
+/// token), stopping after `stop` if it is produced.
+pub fn generate(
+    model: &GptConfig,
+    weights: &HostWeights,
+    prompt: &[u32],
+    max_new: usize,
+    temperature: f32,
+    stop: Option<u32>,
+    rng: &mut impl Rng,
+) -> Result<Vec<u32>> {
+    let mut ids = prompt.to_vec();
+    for _ in 0..max_new {
+        let context = &ids[ids.len().saturating_sub(model.n_positions)..];
+        let mut activations = Activations::new(model, 1, context.len())?;
+        activations.forward(weights, model, context)?;
+        let last = &activations.logits[(context.len() - 1) * model.vocab_size..];
+        let next = sample(last, temperature, rng);
+        ids.push(next);
+        if Some(next) == stop {
+            break;
         }
-        Ok(ids[prompt.len()..].to_vec())
     }
+    Ok(ids[prompt.len()..].to_vec())
 }
 
 /// Draw a token from softmax(logits / temperature); the arg-max when the temperature is 0.
