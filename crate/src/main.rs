@@ -167,7 +167,7 @@ impl From<&SamplingArgs> for SamplingOptions {
 // written in their shortest form (0.5649498) instead of as widened f64 (0.5649498105049133).
 
 #[derive(Serialize)]
-struct ForwardOutput<'a> {
+struct ForwardJson<'a> {
     ids: &'a [u32],
     /// (T, V): one row per input position.
     logits: Vec<&'a [f32]>,
@@ -175,7 +175,7 @@ struct ForwardOutput<'a> {
 }
 
 #[derive(Serialize)]
-struct GenerateOutput<'a> {
+struct GenerateJson<'a> {
     prompt_ids: &'a [u32],
     /// The new tokens only.
     ids: &'a [u32],
@@ -186,7 +186,7 @@ struct GenerateOutput<'a> {
 }
 
 #[derive(Serialize)]
-struct TraceOutput<'a> {
+struct TraceJson<'a> {
     tokens: Option<Encoded>,
     /// The one block kept in `trace.layers`, if `--layer` chose one.
     layer: Option<usize>,
@@ -257,7 +257,7 @@ async fn run(cli: Cli) -> Result<String> {
             let ids = input_ids(&input, tokenizer.as_ref())?;
             let output = engine.forward(&ids, mask.into(), false).await?;
             let logits: Vec<&[f32]> = (0..output.logits.rows()).map(|t| output.logits.row(t)).collect();
-            Ok(to_json(&ForwardOutput { ids: &ids, logits, backend: engine.status() }))
+            Ok(to_json(&ForwardJson { ids: &ids, logits, backend: engine.status() }))
         }
         Command::Generate { model, input, max_tokens, sampling } => {
             let (mut engine, tokenizer) = open(&model).await?;
@@ -268,7 +268,7 @@ async fn run(cli: Cli) -> Result<String> {
                 Some(t) => Some(t.decode(&ids)?),
                 None => None,
             };
-            Ok(to_json(&GenerateOutput {
+            Ok(to_json(&GenerateJson {
                 prompt_ids: &prompt,
                 ids: &ids,
                 text,
@@ -302,7 +302,7 @@ async fn run(cli: Cli) -> Result<String> {
                     text: tokenizer.as_ref().map(|t| t.token_text(id)),
                 })
                 .collect();
-            Ok(to_json(&TraceOutput {
+            Ok(to_json(&TraceJson {
                 tokens,
                 layer,
                 trace: &trace,
