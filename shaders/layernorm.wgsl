@@ -2,7 +2,7 @@
 //
 // Layout, row-major f32: x (M, N), gamma (N), beta (N), out (M, N). The variance is the biased
 // one (divided by N), computed in a second pass around the mean, as the scalar reference does.
-// Dispatch: one workgroup of 256 threads per row, rows numbered x + y · (groups in x), so more
+// Dispatch: one workgroup of 64 threads per row, rows numbered x + y · (groups in x), so more
 // than 65535 rows fit. Threads stride over the row; sums are reduced in workgroup memory.
 
 struct Dims {
@@ -17,7 +17,7 @@ struct Dims {
 @group(0) @binding(3) var<storage, read> beta: array<f32>;
 @group(0) @binding(4) var<storage, read_write> out: array<f32>;
 
-const WORKGROUP: u32 = 256u;
+const WORKGROUP: u32 = 64u;
 
 var<workgroup> partial: array<f32, WORKGROUP>;
 

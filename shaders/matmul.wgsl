@@ -2,10 +2,12 @@
 //
 // Layout, row-major f32: x (M, K), w (K, N), bias (N), out (M, N). With `has_bias == 0` the
 // bias binding is a placeholder and is not read.
-// Dispatch: (ceil(N / 16), ceil(M / 16), 1) workgroups of 16×16 threads, one output per thread.
-// The workgroup walks K in steps of 16, staging a 16×16 tile of x and one of w in workgroup
-// memory, so each value fetched from global memory is used by 16 threads. Rows, columns and K
-// that are not multiples of 16 load zeros into the tiles and skip the store.
+// Dispatch: (ceil(N / 32), ceil(M / 32), 1) workgroups of 8×8 threads. A workgroup computes a
+// 32×32 block of out; thread (y, x) owns the 4×4 outputs at rows y + 8i and columns x + 8j.
+// The workgroup walks K in steps of 32, staging a 32×32 tile of x and one of w in workgroup
+// memory: each value fetched from global memory is used 32 times, and each thread reuses every
+// value it reads from workgroup memory 4 times. Edges (M, N, K not multiples of 32) load zeros
+// into the tiles and skip the store. Each output sums over k in order, like the reference.
 
 struct Dims {
     m: u32,
@@ -20,40 +22,62 @@ struct Dims {
 @group(0) @binding(3) var<storage, read> bias: array<f32>;
 @group(0) @binding(4) var<storage, read_write> out: array<f32>;
 
-const TILE: u32 = 16u;
+const TILE: u32 = 32u;
+const THREADS: u32 = 8u; // per side of the workgroup
+const PER_THREAD: u32 = 4u; // outputs per thread, per side: TILE / THREADS
 
 var<workgroup> x_tile: array<array<f32, TILE>, TILE>; // [row][k]
 var<workgroup> w_tile: array<array<f32, TILE>, TILE>; // [k][col]
 
-@compute @workgroup_size(TILE, TILE, 1)
+@compute @workgroup_size(THREADS, THREADS, 1)
 fn main(@builtin(workgroup_id) group: vec3<u32>, @builtin(local_invocation_id) local: vec3<u32>) {
-    let row = group.y * TILE + local.y;
-    let col = group.x * TILE + local.x;
-    var acc = 0.0;
+    let row0 = group.y * TILE;
+    let col0 = group.x * TILE;
+    let thread = local.y * THREADS + local.x;
+    var acc: array<array<f32, PER_THREAD>, PER_THREAD>; // [i][j], zero-initialised
     for (var k0 = 0u; k0 < dims.k; k0 += TILE) {
-        // Thread (y, x) loads x[row, k0 + x] and w[k0 + y, col].
-        let xk = k0 + local.x;
-        var xv = 0.0;
-        if (row < dims.m && xk < dims.k) {
-            xv = x[row * dims.k + xk];
+        // 64 threads load the two 32×32 tiles, 16 elements each, consecutive threads reading
+        // consecutive addresses.
+        for (var e = thread; e < TILE * TILE; e += THREADS * THREADS) {
+            let r = e / TILE;
+            let c = e % TILE;
+            var xv = 0.0;
+            if (row0 + r < dims.m && k0 + c < dims.k) {
+                xv = x[(row0 + r) * dims.k + k0 + c];
+            }
+            x_tile[r][c] = xv;
+            var wv = 0.0;
+            if (k0 + r < dims.k && col0 + c < dims.n) {
+                wv = w[(k0 + r) * dims.n + col0 + c];
+            }
+            w_tile[r][c] = wv;
         }
-        x_tile[local.y][local.x] = xv;
-        let wk = k0 + local.y;
-        var wv = 0.0;
-        if (wk < dims.k && col < dims.n) {
-            wv = w[wk * dims.n + col];
-        }
-        w_tile[local.y][local.x] = wv;
         workgroupBarrier();
         for (var kk = 0u; kk < TILE; kk++) {
-            acc += x_tile[local.y][kk] * w_tile[kk][local.x];
+            var xs: array<f32, PER_THREAD>;
+            for (var i = 0u; i < PER_THREAD; i++) {
+                xs[i] = x_tile[local.y + i * THREADS][kk];
+            }
+            for (var j = 0u; j < PER_THREAD; j++) {
+                let wv = w_tile[kk][local.x + j * THREADS];
+                for (var i = 0u; i < PER_THREAD; i++) {
+                    acc[i][j] += xs[i] * wv;
+                }
+            }
         }
         workgroupBarrier();
     }
-    if (row < dims.m && col < dims.n) {
-        if (dims.has_bias != 0u) {
-            acc += bias[col];
+    for (var i = 0u; i < PER_THREAD; i++) {
+        let row = row0 + local.y + i * THREADS;
+        for (var j = 0u; j < PER_THREAD; j++) {
+            let col = col0 + local.x + j * THREADS;
+            if (row < dims.m && col < dims.n) {
+                var value = acc[i][j];
+                if (dims.has_bias != 0u) {
+                    value += bias[col];
+                }
+                out[row * dims.n + col] = value;
+            }
         }
-        out[row * dims.n + col] = acc;
     }
 }

@@ -3,7 +3,7 @@
 // Layout, row-major f32: x (rows, cols), out (rows, cols). Subtracting the row max keeps exp()
 // from overflowing. A row that is entirely -∞ (a query that may see no key) has no defined
 // softmax; it becomes all zeros, as in the scalar reference, instead of NaN.
-// Dispatch: one workgroup of 256 threads per row, rows numbered x + y · (groups in x). Threads
+// Dispatch: one workgroup of 64 threads per row, rows numbered x + y · (groups in x). Threads
 // stride over the row; max and sum are reduced in workgroup memory.
 
 struct Dims {
@@ -15,9 +15,9 @@ struct Dims {
 @group(0) @binding(1) var<storage, read> x: array<f32>;
 @group(0) @binding(2) var<storage, read_write> out: array<f32>;
 
-const WORKGROUP: u32 = 256u;
+const WORKGROUP: u32 = 64u;
 // The lowest finite f32: only -∞ is below it. (WGSL constants cannot be infinite.)
-const LOWEST: f32 = -3.40282347e38;
+const LOWEST: f32 = -3.4028234663852886e38;
 
 var<workgroup> partial: array<f32, WORKGROUP>;
 

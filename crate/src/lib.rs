@@ -22,6 +22,7 @@
 
 pub mod attention;
 pub mod backend;
+pub mod bench;
 pub mod config;
 pub mod engine;
 pub mod error;
@@ -34,7 +35,7 @@ pub mod train;
 pub mod weights;
 
 #[cfg(target_arch = "wasm32")]
-mod wasm;
+pub mod wasm;
 
 pub use config::GptConfig;
 pub use error::{Error, Result};

@@ -80,7 +80,8 @@ enum Command {
         #[arg(long)]
         text: String,
     },
-    // Training lives in the `train` module and joins here as its own subcommand.
+    /// Train a BPE tokenizer and a GPT on text files (CPU), writing a model folder.
+    Train(attention_playground::train::Args),
 }
 
 #[derive(Args)]
@@ -226,6 +227,16 @@ fn main() -> ExitCode {
         eprintln!("error: internal error (a bug, please report it): {message}");
     }));
     let cli = Cli::parse();
+    // Training reports progress on the terminal rather than printing one JSON document.
+    if let Command::Train(args) = cli.command {
+        return match attention_playground::train::run(args) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(error) => {
+                eprintln!("error: {error}");
+                ExitCode::FAILURE
+            }
+        };
+    }
     match pollster::block_on(run(cli)) {
         Ok(output) => match print_json(&output) {
             Ok(()) => ExitCode::SUCCESS,
@@ -316,6 +327,7 @@ async fn run(cli: Cli) -> Result<String> {
                 .ok_or_else(|| Error::Tokenizer(format!("{} has no tokenizer.json", dir.display())))?;
             Ok(to_json(&tokenizer.encode(&text)?))
         }
+        Command::Train(_) => unreachable!("handled in main"),
     }
 }
 

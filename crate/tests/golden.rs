@@ -3,6 +3,7 @@
 mod common;
 
 use attention_playground::backend::scalar::{self, Scalar};
+use attention_playground::backend::simd::{self, Simd};
 use attention_playground::Tensor;
 use common::{check_golden_within, Comparison, Golden, Tolerance};
 
@@ -10,6 +11,12 @@ use common::{check_golden_within, Comparison, Golden, Tolerance};
 fn scalar_matches_reference() {
     let c = check_golden_within(Scalar, Tolerance::CPU);
     println!("scalar: largest |diff| {:e} at {}", c.max_abs_diff, c.where_max);
+}
+
+#[test]
+fn simd_matches_reference() {
+    let c = check_golden_within(Simd, Tolerance::CPU);
+    println!("simd ({}): largest |diff| {:e} at {}", simd::instruction_set(), c.max_abs_diff, c.where_max);
 }
 
 

@@ -4,6 +4,7 @@
 //! These tests need a GPU adapter; Mesa's llvmpipe (`mesa-vulkan-drivers`) is enough. Without
 //! one they fail, unless `ATTN_ALLOW_NO_GPU=1` says that skipping is intended.
 
+mod common;
 mod gpu_cases;
 
 use attention_playground::attention::Mask;
@@ -63,6 +64,14 @@ fn a_fully_masked_row_softmaxes_to_zeros() {
     let x = Tensor::new([2, 3], vec![f32::NEG_INFINITY, f32::NEG_INFINITY, f32::NEG_INFINITY, 1.0, f32::NEG_INFINITY, 1.0]);
     let y = read(&gpu, &[&gpu.softmax_rows(&gpu.upload(&x))]).remove(0);
     assert_eq!(y.data, [0.0, 0.0, 0.0, 0.5, 0.0, 0.5]);
+}
+
+#[test]
+fn forward_and_trace_match_the_golden_reference() {
+    let Some(gpu) = gpu() else { return };
+    let adapter = gpu.adapter_name();
+    let c = common::check_golden(gpu);
+    println!("golden fixture on {adapter}: largest |diff| {:e} at {}", c.max_abs_diff, c.where_max);
 }
 
 /// A small model with random weights (scaled like a trained one), and its config.

@@ -171,3 +171,22 @@ pub fn check_golden_within<B: Backend>(backend: B, tolerance: Tolerance) -> Comp
     }
     comparison
 }
+
+/// One tensor, read back to the host.
+pub fn read_one<B: Backend>(backend: &B, tensor: &B::Tensor) -> Tensor {
+    pollster::block_on(backend.read(&[tensor])).expect("read back").remove(0)
+}
+
+/// A random GPT-2-shaped model with sizes that are multiples of nothing in particular.
+pub fn awkward_config() -> GptConfig {
+    GptConfig { n_embd: 20, n_layer: 2, n_head: 4, n_positions: 12, vocab_size: 29, layer_norm_epsilon: 1e-5 }
+}
+
+/// |got − want| ≤ 1e-5 · (1 + |want|), element by element.
+pub fn assert_close(what: &str, got: &[f32], want: &[f32]) {
+    assert_eq!(got.len(), want.len(), "{what}: lengths");
+    for (i, (&a, &b)) in got.iter().zip(want).enumerate() {
+        // Equal infinities (masked scores) subtract to NaN, so compare them first.
+        assert!(a == b || (a - b).abs() <= 1e-5 * (1.0 + b.abs()), "{what}[{i}]: got {a}, want {b}");
+    }
+}

@@ -74,12 +74,15 @@ impl Kernel {
     }
 }
 
-/// Side of the square tiles and 2-D workgroups (matmul, attention): 16×16 = 256 threads.
+/// Side of the 2-D workgroups of the attention kernels: 16×16 threads, one output each.
 pub(super) const TILE: u32 = 16;
-/// Threads per workgroup of the elementwise and row kernels.
+/// Side of the block of outputs a matmul workgroup computes (8×8 threads, 4×4 outputs each).
+pub(super) const MATMUL_TILE: u32 = 32;
+/// Threads per workgroup of the elementwise kernels (the most any kernel uses; the row kernels,
+/// layernorm and softmax, use 64 per row).
 pub(super) const WORKGROUP: u32 = 256;
-/// Workgroup memory the largest kernel declares: matmul's two 16×16 f32 tiles.
-pub(super) const WORKGROUP_STORAGE_BYTES: u32 = 2 * TILE * TILE * 4;
+/// Workgroup memory the largest kernel declares: matmul's two 32×32 f32 tiles.
+pub(super) const WORKGROUP_STORAGE_BYTES: u32 = 2 * MATMUL_TILE * MATMUL_TILE * 4;
 
 /// A compiled kernel and the layout of its bind group.
 pub(super) struct Pipeline {
@@ -120,7 +123,7 @@ pub(super) fn linear_groups(n: usize, per_group: u32, max_per_dimension: u32) ->
     [x as u32, y as u32, 1]
 }
 
-/// Workgroups covering a (rows, cols) output with TILE×TILE threads each, `depth` deep.
-pub(super) fn tiled_groups(rows: usize, cols: usize, depth: usize) -> [u32; 3] {
-    [cols.div_ceil(TILE as usize) as u32, rows.div_ceil(TILE as usize) as u32, depth as u32]
+/// Workgroups covering a (rows, cols) output in `tile`×`tile` blocks, `depth` deep.
+pub(super) fn tiled_groups(rows: usize, cols: usize, depth: usize, tile: u32) -> [u32; 3] {
+    [cols.div_ceil(tile as usize) as u32, rows.div_ceil(tile as usize) as u32, depth as u32]
 }

@@ -17,7 +17,9 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use self::context::Health;
-use self::kernels::{linear_groups, tiled_groups, Kernel, Pipeline, TILE, WORKGROUP, WORKGROUP_STORAGE_BYTES};
+use self::kernels::{
+    linear_groups, tiled_groups, Kernel, Pipeline, MATMUL_TILE, TILE, WORKGROUP, WORKGROUP_STORAGE_BYTES,
+};
 use self::pool::{BufferPool, PooledBuffer};
 use super::{Backend, BackendKind};
 use crate::attention::Mask;
@@ -142,8 +144,9 @@ impl Gpu {
                 )));
             }
         }
-        // Tiled kernels put output columns (up to V) and rows (up to P) on grid axes.
-        let widest_grid = v.max(p).div_ceil(TILE as usize);
+        // Tiled kernels put output columns (up to V in the LM head) and keys (up to P) on a
+        // grid axis.
+        let widest_grid = v.div_ceil(MATMUL_TILE as usize).max(p.div_ceil(TILE as usize));
         if widest_grid > limits.max_compute_workgroups_per_dimension as usize {
             return Err(Error::Gpu(format!(
                 "the model does not fit this GPU ({}): a {v}-token vocabulary needs {widest_grid} \
@@ -330,7 +333,7 @@ impl Backend for Gpu {
         }
         let dims = [u32_of(m), u32_of(k), u32_of(n), bias.is_some() as u32];
         let bias = bias.map_or(&self.no_bias, GpuTensor::buffer);
-        self.run(Kernel::Matmul, &dims, &[x.buffer(), w.buffer(), bias], vec![m, n], tiled_groups(m, n, 1))
+        self.run(Kernel::Matmul, &dims, &[x.buffer(), w.buffer(), bias], vec![m, n], tiled_groups(m, n, 1, MATMUL_TILE))
     }
 
     fn matmul_transposed(&self, x: &GpuTensor, w: &GpuTensor) -> GpuTensor {
@@ -338,7 +341,7 @@ impl Backend for Gpu {
         let (n, k_w) = matrix(w, "matmul_transposed w");
         assert_eq!(k, k_w, "matmul_transposed: x is (M, {k}) but w is (N, {k_w})");
         let dims = [u32_of(m), u32_of(k), u32_of(n)];
-        self.run(Kernel::MatmulTransposed, &dims, &[x.buffer(), w.buffer()], vec![m, n], tiled_groups(m, n, 1))
+        self.run(Kernel::MatmulTransposed, &dims, &[x.buffer(), w.buffer()], vec![m, n], tiled_groups(m, n, 1, MATMUL_TILE))
     }
 
     fn layernorm(&self, x: &GpuTensor, gamma: &GpuTensor, beta: &GpuTensor, eps: f32) -> GpuTensor {
@@ -395,7 +398,7 @@ impl Backend for Gpu {
         assert_eq!(c, c_k, "attention: q and k widths differ");
         assert!(n_head > 0 && c % n_head == 0, "attention: C = {c} does not split into {n_head} heads");
         let dims = [u32_of(t), u32_of(tk), u32_of(n_head), u32_of(c / n_head)];
-        self.run(Kernel::AttentionScores, &dims, &[q.buffer(), k.buffer()], vec![n_head, t, tk], tiled_groups(t, tk, n_head))
+        self.run(Kernel::AttentionScores, &dims, &[q.buffer(), k.buffer()], vec![n_head, t, tk], tiled_groups(t, tk, n_head, TILE))
     }
 
     fn scale(&self, x: &GpuTensor, s: f32) -> GpuTensor {
@@ -424,6 +427,6 @@ impl Backend for Gpu {
         assert_eq!(tk, tk_v, "attention: weights cover {tk} keys but v has {tk_v}");
         assert!(c % nh == 0, "attention: C = {c} does not split into {nh} heads");
         let dims = [u32_of(t), u32_of(tk), u32_of(nh), u32_of(c / nh)];
-        self.run(Kernel::AttentionValues, &dims, &[weights.buffer(), v.buffer()], vec![t, c], tiled_groups(t, c, 1))
+        self.run(Kernel::AttentionValues, &dims, &[weights.buffer(), v.buffer()], vec![t, c], tiled_groups(t, c, 1, TILE))
     }
 }

@@ -1,0 +1,51 @@
+//! Timing forward passes on any backend, for benchmarks natively and (later) in the page.
+//!
+//! The caller supplies the clock: `std::time::Instant` panics in the browser, where the page
+//! passes `performance.now()` instead. Each run reads the logits back, so a GPU's queued work
+//! is counted, not just its submission.
+
+use crate::attention::Mask;
+use crate::backend::{Backend, BackendKind};
+use crate::gpt::Gpt;
+use crate::Result;
+
+/// How long one forward pass of `tokens` tokens took over `runs` runs.
+#[derive(Clone, Debug)]
+pub struct Timing {
+    pub backend: BackendKind,
+    pub tokens: usize,
+    pub runs: usize,
+    pub best_ms: f64,
+    pub median_ms: f64,
+}
+
+/// Run `ids` through `gpt` once to warm up (when `runs` > 1), then `runs` times, timing each
+/// with `now_ms` (milliseconds from any fixed origin).
+pub async fn time_forward<B: Backend>(
+    gpt: &Gpt<B>,
+    ids: &[u32],
+    runs: usize,
+    mut now_ms: impl FnMut() -> f64,
+) -> Result<Timing> {
+    let run = || async {
+        let forward = gpt.forward(ids, Mask::Causal, None, false)?;
+        gpt.backend.read(&[&forward.logits]).await.map(drop)
+    };
+    if runs > 1 {
+        run().await?;
+    }
+    let mut times = Vec::with_capacity(runs.max(1));
+    for _ in 0..runs.max(1) {
+        let start = now_ms();
+        run().await?;
+        times.push(now_ms() - start);
+    }
+    times.sort_by(f64::total_cmp);
+    Ok(Timing {
+        backend: gpt.backend.kind(),
+        tokens: ids.len(),
+        runs: times.len(),
+        best_ms: times[0],
+        median_ms: times[times.len() / 2],
+    })
+}
