@@ -310,7 +310,7 @@ async fn run(cli: Cli) -> Result<String> {
                 .map(|(id, probability)| Candidate {
                     id,
                     probability,
-                    text: tokenizer.as_ref().map(|t| t.token_text(id)),
+                    text: tokenizer.as_ref().and_then(|t| t.token_text(id).ok()),
                 })
                 .collect();
             Ok(to_json(&TraceJson {
