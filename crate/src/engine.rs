@@ -50,6 +50,7 @@ pub struct ForwardOutput {
 }
 
 /// The model on one of the backends.
+#[allow(clippy::large_enum_variant)] // one per engine; boxing would buy nothing
 enum Model {
     Scalar(Gpt<Scalar>),
     Simd(Gpt<Simd>),
