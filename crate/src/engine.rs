@@ -26,7 +26,7 @@ use crate::backend::{Backend, BackendKind};
 use crate::gpt::{Gpt, KvCache};
 use crate::sampling::{Sampler, SamplingOptions};
 use crate::trace::Trace;
-use crate::weights::HostWeights;
+use crate::weights::{layout, HostWeights};
 use crate::{Error, GptConfig, Result, Tensor};
 
 /// Which backend runs the model, and why.
@@ -50,6 +50,7 @@ pub struct ForwardOutput {
 }
 
 /// The model on one of the backends.
+#[allow(clippy::large_enum_variant)] // one per engine; boxing would buy nothing
 enum Model {
     Scalar(Gpt<Scalar>),
     Simd(Gpt<Simd>),
@@ -80,6 +81,7 @@ impl Engine {
     /// Put the model on the preferred backend (`None`: choose automatically, see the module doc).
     pub async fn new(config: GptConfig, weights: HostWeights, prefer: Option<BackendKind>) -> Result<Engine> {
         config.validate()?;
+        check_shapes(&config, &weights)?;
         let weights = Arc::new(weights);
         let (model, status) = load(&config, &weights, prefer).await?;
         Ok(Engine { config, weights, model, status })
@@ -182,6 +184,29 @@ impl Engine {
             gpt.backend.simulate_device_loss();
         }
     }
+}
+
+/// Weights from [`crate::weights::load_safetensors`] are checked already; these may have been
+/// built in code, and a wrong shape must be an error here rather than a panic in a backend.
+fn check_shapes(config: &GptConfig, weights: &HostWeights) -> Result<()> {
+    let expected = layout(config);
+    if weights.h.len() != config.n_layer {
+        return Err(Error::Model(format!("{} blocks of weights for a config of {}", weights.h.len(), config.n_layer)));
+    }
+    let mut wanted = expected.named_tensors();
+    if weights.lm_head.is_some() {
+        wanted.push(("lm_head.weight".to_string(), &expected.wte)); // untied, but shaped like wte
+    }
+    for ((name, shape), (_, tensor)) in wanted.into_iter().zip(weights.named_tensors()) {
+        if tensor.shape != *shape || tensor.data.len() != shape.iter().product::<usize>() {
+            return Err(Error::Model(format!(
+                "tensor `{name}` has shape {:?} ({} values); the config needs {shape:?}",
+                tensor.shape,
+                tensor.data.len()
+            )));
+        }
+    }
+    Ok(())
 }
 
 /// The model on the backend `prefer` asks for, or the best available one.

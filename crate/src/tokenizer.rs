@@ -94,11 +94,11 @@ impl TextTokenizer {
         Ok(text)
     }
 
-    /// The readable text of one token, as in [`Encoded::pieces`]; `<id N>` for an unknown id.
-    pub fn token_text(&self, id: u32) -> String {
+    /// The readable text of one token, as in [`Encoded::pieces`].
+    pub fn token_text(&self, id: u32) -> Result<String> {
         match self.inner.id_to_token(id) {
-            Some(token) => self.readable(&token),
-            None => unknown(id),
+            Some(token) => Ok(self.readable(&token)),
+            None => Err(Error::Input(format!("the tokenizer has no token with id {id}"))),
         }
     }
 
@@ -210,7 +210,7 @@ mod tests {
         }
         assert_eq!(t.decode(&e.ids).unwrap(), text);
         for (&id, piece) in e.ids.iter().zip(&e.pieces) {
-            assert_eq!(&t.token_text(id), piece);
+            assert_eq!(&t.token_text(id).unwrap(), piece);
         }
     }
 
@@ -247,7 +247,7 @@ mod tests {
         let the = t.encode("the").unwrap().ids;
         let unknown = [size as u32, u32::MAX];
         assert_eq!(t.decode(&[&the[..], &unknown, &the].concat()).unwrap(), format!("the<id {size}><id {}>the", u32::MAX));
-        assert_eq!(t.token_text(u32::MAX), format!("<id {}>", u32::MAX));
+        assert!(matches!(t.token_text(u32::MAX), Err(Error::Input(_))));
         assert!(t.check_vocab(&config(size)).is_ok());
         assert!(matches!(t.check_vocab(&config(size - 1)), Err(Error::Model(_))));
         assert!(matches!(TextTokenizer::from_json("{"), Err(Error::Tokenizer(_))));

@@ -219,7 +219,10 @@ fn text_goes_through_the_model_directorys_tokenizer() {
 
     let trace = ok(&["trace", "--model", dir.path(), "--text", "the cat", "--backend", "scalar"]);
     assert_eq!(trace["tokens"]["pieces"], serde_json::json!(["the", "cat"]));
-    assert!(trace["next_token"]["top"].as_array().unwrap().iter().all(|c| c["text"].is_string()));
+    // The model has 67 ids, the tokenizer 9: a candidate beyond them has no text.
+    for candidate in trace["next_token"]["top"].as_array().unwrap() {
+        assert_eq!(candidate["text"].is_string(), candidate["id"].as_u64().unwrap() < 9, "{candidate}");
+    }
 }
 
 #[test]

@@ -104,6 +104,14 @@ fn bad_input_is_an_error_not_a_panic() {
     let mut wrong = config();
     wrong.n_head = 3;
     assert!(matches!(block_on(Engine::new(wrong, random_weights(&config(), 7), None)), Err(Error::Model(_))));
+    // Weights for another shape of model: refused up front, not a panic inside a backend.
+    let mut wider = config();
+    wider.n_embd = 32;
+    let error = block_on(Engine::new(config(), random_weights(&wider, 7), None)).err().unwrap();
+    assert!(matches!(&error, Error::Model(m) if m.contains("wte.weight")), "{error}");
+    let mut shallower = config();
+    shallower.n_layer = 1;
+    assert!(matches!(block_on(Engine::new(config(), random_weights(&shallower, 7), None)), Err(Error::Model(_))));
 }
 
 /// Greedy decoding the slow way: the whole sequence through the model for every new token.
