@@ -7,10 +7,6 @@
 //! A model directory holds `config.json` and `model.safetensors` (Hugging Face GPT-2 layout),
 //! and `tokenizer.json` for commands that take text. Without `--model`, `www/models/default`
 //! is looked for above the current directory, then above the executable.
-//!
-//! Native only: on wasm32 (where the test runner still builds every target) it is empty.
-#![cfg_attr(target_arch = "wasm32", no_main)]
-#![cfg(not(target_arch = "wasm32"))]
 
 // The CLI is native only (clap, files, blocking); in the browser the library's `wasm` module is
 // the API. An empty program keeps `cargo test --target wasm32-unknown-unknown`, which builds

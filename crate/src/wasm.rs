@@ -371,7 +371,7 @@ impl Playground {
             token,
             channels: self.config.n_embd,
             stages,
-            top: TokenView { id, text: self.tokenizer.token_text(id) },
+            top: TokenView { id, text: self.token_label(id) },
         })
     }
 
@@ -391,7 +391,7 @@ impl Playground {
                 let i = id as usize;
                 NextRow {
                     id,
-                    text: self.tokenizer.token_text(id),
+                    text: self.token_label(id),
                     logit: steps.logits[i],
                     scaled: steps.scaled[i],
                     exp: steps.exp[i],
@@ -458,6 +458,12 @@ fn sampling_options(temperature: f32, top_k: u32, top_p: f32, seed: u64) -> Samp
 }
 
 impl Playground {
+    /// A token's readable text; an id the tokenizer lacks (the model may have more) shows as
+    /// `<id N>`, as the tokenizer's `decode` writes it.
+    fn token_label(&self, id: u32) -> String {
+        self.tokenizer.token_text(id).unwrap_or_else(|_| format!("<id {id}>"))
+    }
+
     /// Tokenize, keep the tokens that fit the context, and say what each one shows.
     fn tokens_of(&self, text: &str) -> Result<TokensView, JsError> {
         let context = self.config.n_positions;
