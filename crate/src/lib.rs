@@ -35,7 +35,7 @@ pub mod train;
 pub mod weights;
 
 #[cfg(target_arch = "wasm32")]
-mod wasm;
+pub mod wasm;
 
 pub use config::GptConfig;
 pub use error::{Error, Result};

@@ -1,0 +1,10 @@
+# Conveniences over scripts/ (the README's two commands are the scripts themselves).
+.PHONY: serve test wasm setup bench model
+serve: ; ./scripts/serve.sh
+test: ; ./scripts/test.sh
+wasm: ; ./scripts/build-wasm.sh
+setup: ; ./scripts/setup.sh
+bench:
+	cargo run --release --example bench_cpu
+	cargo run --release --example bench_gpu
+model: ; ./scripts/train-default-model.sh

@@ -1,0 +1,290 @@
+//! `attention-playground train`: train the tokenizer and the model on text files, natively, with
+//! threads and a progress bar, and write a model folder the engine loads
+//! (`config.json`, `model.safetensors`, `tokenizer.json`) plus `training-log.json`.
+
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use indicatif::{ProgressBar, ProgressStyle};
+use rand::SeedableRng;
+use rand_chacha::ChaCha8Rng;
+use serde::Serialize;
+use tokenizers::Tokenizer;
+
+use super::bpe::train_tokenizer;
+use super::data::{split_lines, Batch, Dataset, Source};
+use super::model::parameter_count;
+use super::parallel::set_threads;
+use super::trainer::{TrainConfig, Trainer};
+use crate::weights::{save_safetensors, SaveDtype};
+use crate::{Error, GptConfig, Result};
+
+#[derive(clap::Args, Debug, Clone)]
+#[command(args_override_self = true)]
+pub struct Args {
+    /// Training text, `PATH` or `PATH:WEIGHT` (WEIGHT = relative share of training sequences).
+    /// Repeat for a mix. The last `--val-fraction` of each file's lines is held out.
+    #[arg(long = "corpus", required = true, value_name = "PATH[:WEIGHT]")]
+    pub corpus: Vec<String>,
+    /// Output folder.
+    #[arg(long)]
+    pub out: PathBuf,
+    /// Reuse this tokenizer.json instead of training a new one.
+    #[arg(long)]
+    pub tokenizer: Option<PathBuf>,
+    #[arg(long, default_value_t = 4096)]
+    pub vocab_size: usize,
+    #[arg(long, default_value_t = 128)]
+    pub n_embd: usize,
+    #[arg(long, default_value_t = 4)]
+    pub n_layer: usize,
+    #[arg(long, default_value_t = 4)]
+    pub n_head: usize,
+    /// P: the model's context; training sequences use all of it.
+    #[arg(long, default_value_t = 64)]
+    pub n_positions: usize,
+    #[arg(long, default_value_t = 16)]
+    pub batch_size: usize,
+    #[arg(long, default_value_t = 2000)]
+    pub steps: usize,
+    #[arg(long, default_value_t = 3e-3)]
+    pub lr: f32,
+    /// Final learning rate, as a fraction of `--lr`.
+    #[arg(long, default_value_t = 0.1)]
+    pub min_lr_ratio: f32,
+    #[arg(long, default_value_t = 100)]
+    pub warmup: usize,
+    #[arg(long, default_value_t = 1.0)]
+    pub grad_clip: f32,
+    #[arg(long, default_value_t = 0.1)]
+    pub weight_decay: f32,
+    /// Measure validation loss, print samples and save a checkpoint every N steps.
+    #[arg(long, default_value_t = 250)]
+    pub eval_every: usize,
+    /// Validation batches per source.
+    #[arg(long, default_value_t = 8)]
+    pub eval_batches: usize,
+    #[arg(long, default_value_t = 0.1)]
+    pub val_fraction: f32,
+    #[arg(long, default_value_t = 1337)]
+    pub seed: u64,
+    /// Threads for the kernels (the result does not depend on it).
+    #[arg(long, default_value_t = 2)]
+    pub threads: usize,
+    /// Prompts continued at each evaluation.
+    #[arg(long = "prompt", default_values_t = ["他 喜欢".to_string(), "He likes".to_string()])]
+    pub prompts: Vec<String>,
+}
+
+/// One validation measurement, as written to `training-log.json`.
+#[derive(Serialize)]
+struct Evaluation {
+    step: usize,
+    /// Mean training loss over the steps since the previous evaluation.
+    train_loss: f32,
+    /// Validation loss per source, in `--corpus` order.
+    val_loss: Vec<f32>,
+    elapsed_s: f32,
+    samples: Vec<(String, String)>,
+}
+
+#[derive(Serialize)]
+struct TrainingLog<'a> {
+    command: String,
+    model: &'a GptConfig,
+    train: &'a TrainConfig,
+    parameters: usize,
+    sources: Vec<SourceSummary>,
+    evaluations: Vec<Evaluation>,
+    seconds: f32,
+    tokens_per_second: f32,
+    threads: usize,
+}
+
+#[derive(Serialize)]
+struct SourceSummary {
+    path: String,
+    weight: f32,
+    train_tokens: usize,
+    val_tokens: usize,
+    unigram_val_loss: f32,
+}
+
+pub fn run(args: Args) -> Result<()> {
+    set_threads(args.threads);
+    std::fs::create_dir_all(&args.out).map_err(|e| io_error(&args.out, e))?;
+
+    // 1. Text, split into train and validation lines.
+    let mut texts = Vec::new();
+    for spec in &args.corpus {
+        let (path, weight) = parse_corpus_spec(spec)?;
+        let text = std::fs::read_to_string(&path).map_err(|e| io_error(Path::new(&path), e))?;
+        texts.push((path, weight, text));
+    }
+
+    // 2. Tokenizer: trained on the training lines only.
+    let tokenizer = match &args.tokenizer {
+        Some(path) => Tokenizer::from_file(path).map_err(|e| Error::Tokenizer(format!("{}: {e}", path.display())))?,
+        None => {
+            // Each source counts `weight` times (rounded), so the merges follow the training mix.
+            let lines = texts.iter().flat_map(|(_, weight, text)| {
+                let repeats = weight.round().max(1.0) as usize;
+                std::iter::repeat_n(split_lines(text, args.val_fraction).0, repeats).flat_map(str::lines)
+            });
+            train_tokenizer(lines, args.vocab_size)?
+        }
+    };
+    let tokenizer_path = args.out.join("tokenizer.json");
+    tokenizer.save(&tokenizer_path, false).map_err(|e| Error::Tokenizer(format!("{}: {e}", tokenizer_path.display())))?;
+    let vocab_size = tokenizer.get_vocab_size(true);
+
+    // 3. Token streams.
+    let mut sources = Vec::new();
+    for (path, weight, text) in &texts {
+        let (train, val) = split_lines(text, args.val_fraction);
+        sources.push(Source { name: path.clone(), weight: *weight, train: encode(&tokenizer, train)?, val: encode(&tokenizer, val)? });
+    }
+    let data = Dataset::new(sources, args.n_positions)?;
+
+    let model = GptConfig {
+        n_embd: args.n_embd,
+        n_layer: args.n_layer,
+        n_head: args.n_head,
+        n_positions: args.n_positions,
+        vocab_size,
+        layer_norm_epsilon: 1e-5,
+    };
+    let config = TrainConfig {
+        batch_size: args.batch_size,
+        seq_len: args.n_positions,
+        steps: args.steps,
+        max_lr: args.lr,
+        min_lr: args.lr * args.min_lr_ratio,
+        warmup_steps: args.warmup,
+        grad_clip: args.grad_clip,
+        weight_decay: args.weight_decay,
+        seed: args.seed,
+    };
+    let mut trainer = Trainer::new(model.clone(), config.clone())?;
+    let summaries: Vec<SourceSummary> = data
+        .sources
+        .iter()
+        .enumerate()
+        .map(|(i, s)| SourceSummary {
+            path: s.name.clone(),
+            weight: s.weight,
+            train_tokens: s.train.len(),
+            val_tokens: s.val.len(),
+            unigram_val_loss: data.unigram_loss(i, vocab_size),
+        })
+        .collect();
+    println!("model: {} parameters, vocabulary {vocab_size}, {:?}", parameter_count(&trainer.weights), model);
+    for s in &summaries {
+        println!(
+            "{}: {} train / {} validation tokens, weight {}, unigram validation loss {:.3}",
+            s.path, s.train_tokens, s.val_tokens, s.weight, s.unigram_val_loss
+        );
+    }
+    let val_sets: Vec<Vec<Batch>> = (0..data.sources.len()).map(|i| data.val_batches(i, args.batch_size, args.eval_batches)).collect();
+
+    // 4. The loop.
+    let bar = ProgressBar::new(args.steps as u64);
+    bar.set_style(
+        ProgressStyle::with_template("{bar:30} {pos}/{len} [{elapsed_precise}<{eta_precise}] {msg}")
+            .map_err(|e| Error::Model(e.to_string()))?,
+    );
+    let started = Instant::now();
+    let tokens_per_step = (args.batch_size * args.n_positions) as f32;
+    let mut evaluations = Vec::new();
+    let mut recent_losses = Vec::new();
+    for step in 0..args.steps {
+        let report = trainer.train_step(&data)?;
+        recent_losses.push(report.loss);
+        let seconds = started.elapsed().as_secs_f32();
+        bar.set_message(format!(
+            "loss {:.3}  lr {:.2e}  |g| {:.2}  {:.0} tok/s",
+            report.loss,
+            report.lr,
+            report.grad_norm,
+            tokens_per_step * (step + 1) as f32 / seconds
+        ));
+        bar.inc(1);
+        if (step + 1) % args.eval_every == 0 || step + 1 == args.steps {
+            let val_loss = val_sets.iter().map(|set| trainer.evaluate(set)).collect::<Result<Vec<_>>>()?;
+            let samples = sample_prompts(&trainer, &tokenizer, &args.prompts, args.seed)?;
+            let train_loss = recent_losses.iter().sum::<f32>() / recent_losses.len() as f32;
+            recent_losses.clear();
+            bar.suspend(|| {
+                println!("step {:5}  train {train_loss:.3}  val {}", step + 1, format_losses(&val_loss));
+                for (prompt, completion) in &samples {
+                    println!("    {prompt}▕{}", completion.replace('\n', "⏎"));
+                }
+            });
+            evaluations.push(Evaluation { step: step + 1, train_loss, val_loss, elapsed_s: started.elapsed().as_secs_f32(), samples });
+            save_checkpoint(&trainer, &args.out)?;
+        }
+    }
+    bar.finish();
+    let seconds = started.elapsed().as_secs_f32();
+
+    let log = TrainingLog {
+        command: std::env::args().collect::<Vec<_>>().join(" "),
+        model: &model,
+        train: &config,
+        parameters: parameter_count(&trainer.weights),
+        sources: summaries,
+        evaluations,
+        seconds,
+        tokens_per_second: tokens_per_step * args.steps as f32 / seconds,
+        threads: args.threads,
+    };
+    let log_path = args.out.join("training-log.json");
+    let json = serde_json::to_string_pretty(&log).map_err(|e| Error::Model(e.to_string()))?;
+    std::fs::write(&log_path, json).map_err(|e| io_error(&log_path, e))?;
+    println!("trained {} steps in {seconds:.0} s ({:.0} tokens/s) → {}", args.steps, log.tokens_per_second, args.out.display());
+    Ok(())
+}
+
+/// `PATH` or `PATH:WEIGHT`.
+fn parse_corpus_spec(spec: &str) -> Result<(String, f32)> {
+    match spec.rsplit_once(':') {
+        Some((path, weight)) if weight.parse::<f32>().is_ok() => Ok((path.to_string(), weight.parse().unwrap())),
+        _ => Ok((spec.to_string(), 1.0)),
+    }
+}
+
+fn encode(tokenizer: &Tokenizer, text: &str) -> Result<Vec<u32>> {
+    let encoding = tokenizer.encode(text, false).map_err(|e| Error::Tokenizer(e.to_string()))?;
+    Ok(encoding.get_ids().to_vec())
+}
+
+/// Each prompt continued to the end of its line, sampled at temperature 0.8 with a fixed seed.
+fn sample_prompts(trainer: &Trainer, tokenizer: &Tokenizer, prompts: &[String], seed: u64) -> Result<Vec<(String, String)>> {
+    let newline = tokenizer.token_to_id("Ċ");
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    let mut samples = Vec::new();
+    for prompt in prompts {
+        let ids = encode(tokenizer, prompt)?;
+        let completion = trainer.generate(&ids, 40, 0.8, newline, &mut rng)?;
+        let text = tokenizer.decode(&completion, false).map_err(|e| Error::Tokenizer(e.to_string()))?;
+        samples.push((prompt.clone(), text));
+    }
+    Ok(samples)
+}
+
+fn format_losses(losses: &[f32]) -> String {
+    losses.iter().map(|l| format!("{l:.3}")).collect::<Vec<_>>().join(" / ")
+}
+
+fn save_checkpoint(trainer: &Trainer, out: &Path) -> Result<()> {
+    let config_path = out.join("config.json");
+    let json = serde_json::to_string_pretty(&trainer.model).map_err(|e| Error::Model(e.to_string()))?;
+    std::fs::write(&config_path, json).map_err(|e| io_error(&config_path, e))?;
+    let weights_path = out.join("model.safetensors");
+    let bytes = save_safetensors(&trainer.weights, SaveDtype::F16)?;
+    std::fs::write(&weights_path, bytes).map_err(|e| io_error(&weights_path, e))
+}
+
+fn io_error(path: &Path, e: std::io::Error) -> Error {
+    Error::Io(std::io::Error::new(e.kind(), format!("{}: {e}", path.display())))
+}

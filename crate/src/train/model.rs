@@ -1,0 +1,213 @@
+//! The whole GPT-2 forward pass with every activation saved, and its backward pass, built from
+//! the layer functions of the sibling modules. Same architecture and weights as [`crate::gpt`]
+//! (checked by a test), but batched over B sequences of T tokens and laid out for training.
+//!
+//! Gradients have the shape of the weights: a [`HostWeights`] of the same shapes.
+
+use super::attention::{attention_backward, attention_forward};
+use super::cross_entropy::{cross_entropy_backward, cross_entropy_forward};
+use super::embedding::{embedding_backward, embedding_forward};
+use super::gelu::{gelu_backward, gelu_forward};
+use super::layernorm::{layernorm_backward, layernorm_forward};
+use super::matmul::{linear_backward, linear_forward, tied_head_backward, tied_head_forward};
+use crate::weights::HostWeights;
+use crate::{Error, GptConfig, Result, Tensor};
+
+/// What one block's forward pass keeps for its backward pass. Rows are the B·T positions.
+struct BlockActivations {
+    ln_1: Vec<f32>,       // (B·T, C)
+    ln_1_mean: Vec<f32>,  // (B·T)
+    ln_1_rstd: Vec<f32>,  // (B·T)
+    qkv: Vec<f32>,        // (B·T, 3C)
+    att: Vec<f32>,        // (B, NH, T, T) softmax weights
+    heads: Vec<f32>,      // (B·T, C) attention output before c_proj
+    after_attention: Vec<f32>, // (B·T, C) residual stream
+    ln_2: Vec<f32>,       // (B·T, C)
+    ln_2_mean: Vec<f32>,  // (B·T)
+    ln_2_rstd: Vec<f32>,  // (B·T)
+    fc: Vec<f32>,         // (B·T, 4C) before GELU
+    fc_gelu: Vec<f32>,    // (B·T, 4C)
+    after_mlp: Vec<f32>,  // (B·T, C) residual stream
+}
+
+/// Every intermediate of a forward pass over B sequences of T tokens.
+pub struct Activations {
+    pub batch: usize,
+    pub seq_len: usize,
+    embeddings: Vec<f32>, // (B·T, C)
+    blocks: Vec<BlockActivations>,
+    ln_f: Vec<f32>,      // (B·T, C)
+    ln_f_mean: Vec<f32>, // (B·T)
+    ln_f_rstd: Vec<f32>, // (B·T)
+    /// (B·T, V)
+    pub logits: Vec<f32>,
+    /// (B·T, V), softmax of the logits, filled by [`Activations::cross_entropy`].
+    pub probs: Vec<f32>,
+}
+
+impl Activations {
+    pub fn new(cfg: &GptConfig, batch: usize, seq_len: usize) -> Result<Self> {
+        if seq_len == 0 || seq_len > cfg.n_positions {
+            return Err(Error::Input(format!(
+                "sequence length {seq_len} must be between 1 and the model's context of {}",
+                cfg.n_positions
+            )));
+        }
+        let (bt, c) = (batch * seq_len, cfg.n_embd);
+        let block = || BlockActivations {
+            ln_1: vec![0.0; bt * c],
+            ln_1_mean: vec![0.0; bt],
+            ln_1_rstd: vec![0.0; bt],
+            qkv: vec![0.0; bt * 3 * c],
+            att: vec![0.0; batch * cfg.n_head * seq_len * seq_len],
+            heads: vec![0.0; bt * c],
+            after_attention: vec![0.0; bt * c],
+            ln_2: vec![0.0; bt * c],
+            ln_2_mean: vec![0.0; bt],
+            ln_2_rstd: vec![0.0; bt],
+            fc: vec![0.0; bt * 4 * c],
+            fc_gelu: vec![0.0; bt * 4 * c],
+            after_mlp: vec![0.0; bt * c],
+        };
+        Ok(Self {
+            batch,
+            seq_len,
+            embeddings: vec![0.0; bt * c],
+            blocks: (0..cfg.n_layer).map(|_| block()).collect(),
+            ln_f: vec![0.0; bt * c],
+            ln_f_mean: vec![0.0; bt],
+            ln_f_rstd: vec![0.0; bt],
+            logits: vec![0.0; bt * cfg.vocab_size],
+            probs: vec![0.0; bt * cfg.vocab_size],
+        })
+    }
+
+    /// The softmax weights of `layer`: (B, NH, T, T).
+    pub fn attention_weights(&self, layer: usize) -> &[f32] {
+        &self.blocks[layer].att
+    }
+
+    /// Run `ids` (B sequences of T tokens, back to back) through the model; fills `logits`.
+    pub fn forward(&mut self, w: &HostWeights, cfg: &GptConfig, ids: &[u32]) -> Result<()> {
+        let (t, c, v, nh) = (self.seq_len, cfg.n_embd, cfg.vocab_size, cfg.n_head);
+        check_ids(ids, self.batch * t, v)?;
+        let eps = cfg.layer_norm_epsilon;
+        embedding_forward(&mut self.embeddings, ids, &w.wte.data, &w.wpe.data, t, c);
+        for l in 0..self.blocks.len() {
+            let (before, rest) = self.blocks.split_at_mut(l);
+            let x = before.last().map_or(&self.embeddings, |prev| &prev.after_mlp);
+            let a = &mut rest[0];
+            let bw = &w.h[l];
+            // x = x + c_proj(attention(ln_1(x)))
+            layernorm_forward(&mut a.ln_1, &mut a.ln_1_mean, &mut a.ln_1_rstd, x, &bw.ln_1.weight.data, &bw.ln_1.bias.data, c, eps);
+            linear_forward(&mut a.qkv, &a.ln_1, &bw.c_attn.weight.data, &bw.c_attn.bias.data, c, 3 * c);
+            attention_forward(&mut a.heads, &mut a.att, &a.qkv, t, c, nh);
+            linear_forward(&mut a.after_attention, &a.heads, &bw.attn_c_proj.weight.data, &bw.attn_c_proj.bias.data, c, c);
+            add_in_place(&mut a.after_attention, x);
+            // x = x + mlp_c_proj(gelu(c_fc(ln_2(x))))
+            layernorm_forward(&mut a.ln_2, &mut a.ln_2_mean, &mut a.ln_2_rstd, &a.after_attention, &bw.ln_2.weight.data, &bw.ln_2.bias.data, c, eps);
+            linear_forward(&mut a.fc, &a.ln_2, &bw.c_fc.weight.data, &bw.c_fc.bias.data, c, 4 * c);
+            gelu_forward(&mut a.fc_gelu, &a.fc);
+            linear_forward(&mut a.after_mlp, &a.fc_gelu, &bw.mlp_c_proj.weight.data, &bw.mlp_c_proj.bias.data, 4 * c, c);
+            add_in_place(&mut a.after_mlp, &a.after_attention);
+        }
+        let x = self.blocks.last().map_or(&self.embeddings, |last| &last.after_mlp);
+        layernorm_forward(&mut self.ln_f, &mut self.ln_f_mean, &mut self.ln_f_rstd, x, &w.ln_f.weight.data, &w.ln_f.bias.data, c, eps);
+        tied_head_forward(&mut self.logits, &self.ln_f, &w.wte.data, c, v);
+        Ok(())
+    }
+
+    /// Mean cross-entropy of the logits against `targets` (B·T); fills `probs`.
+    pub fn cross_entropy(&mut self, targets: &[u32], vocab_size: usize) -> Result<f32> {
+        check_ids(targets, self.batch * self.seq_len, vocab_size)?;
+        Ok(cross_entropy_forward(&mut self.probs, &self.logits, targets, vocab_size))
+    }
+
+    /// Gradients of the mean cross-entropy, after [`Self::forward`] and [`Self::cross_entropy`]
+    /// on the same `ids` and `targets`, are added to `grads` (zero it first for a fresh step).
+    pub fn backward(&self, w: &HostWeights, cfg: &GptConfig, ids: &[u32], targets: &[u32], grads: &mut HostWeights) {
+        let (t, c, v, nh) = (self.seq_len, cfg.n_embd, cfg.vocab_size, cfg.n_head);
+        let bt = self.batch * t;
+        let mut dlogits = vec![0.0; bt * v];
+        cross_entropy_backward(&mut dlogits, &self.probs, targets, v);
+        let mut dln_f = vec![0.0; bt * c];
+        tied_head_backward(&mut dln_f, &mut grads.wte.data, &dlogits, &self.ln_f, &w.wte.data, c, v);
+        // dx: gradient of the loss with respect to the residual stream, walked back layer by layer.
+        let mut dx = vec![0.0; bt * c];
+        let x = self.blocks.last().map_or(&self.embeddings, |last| &last.after_mlp);
+        let g = &mut grads.ln_f;
+        layernorm_backward(&mut dx, &mut g.weight.data, &mut g.bias.data, &dln_f, x, &w.ln_f.weight.data, &self.ln_f_mean, &self.ln_f_rstd, c);
+        for l in (0..self.blocks.len()).rev() {
+            let a = &self.blocks[l];
+            let x = if l == 0 { &self.embeddings } else { &self.blocks[l - 1].after_mlp };
+            let (bw, g) = (&w.h[l], &mut grads.h[l]);
+            // MLP sub-layer; the residual path passes dx through unchanged.
+            let mut dfc_gelu = vec![0.0; bt * 4 * c];
+            linear_backward(&mut dfc_gelu, &mut g.mlp_c_proj.weight.data, &mut g.mlp_c_proj.bias.data, &dx, &a.fc_gelu, &bw.mlp_c_proj.weight.data, 4 * c, c);
+            let mut dfc = vec![0.0; bt * 4 * c];
+            gelu_backward(&mut dfc, &dfc_gelu, &a.fc);
+            let mut dln_2 = vec![0.0; bt * c];
+            linear_backward(&mut dln_2, &mut g.c_fc.weight.data, &mut g.c_fc.bias.data, &dfc, &a.ln_2, &bw.c_fc.weight.data, c, 4 * c);
+            layernorm_backward(&mut dx, &mut g.ln_2.weight.data, &mut g.ln_2.bias.data, &dln_2, &a.after_attention, &bw.ln_2.weight.data, &a.ln_2_mean, &a.ln_2_rstd, c);
+            // Attention sub-layer.
+            let mut dheads = vec![0.0; bt * c];
+            linear_backward(&mut dheads, &mut g.attn_c_proj.weight.data, &mut g.attn_c_proj.bias.data, &dx, &a.heads, &bw.attn_c_proj.weight.data, c, c);
+            let mut dqkv = vec![0.0; bt * 3 * c];
+            attention_backward(&mut dqkv, &dheads, &a.qkv, &a.att, t, c, nh);
+            let mut dln_1 = vec![0.0; bt * c];
+            linear_backward(&mut dln_1, &mut g.c_attn.weight.data, &mut g.c_attn.bias.data, &dqkv, &a.ln_1, &bw.c_attn.weight.data, c, 3 * c);
+            layernorm_backward(&mut dx, &mut g.ln_1.weight.data, &mut g.ln_1.bias.data, &dln_1, x, &bw.ln_1.weight.data, &a.ln_1_mean, &a.ln_1_rstd, c);
+        }
+        embedding_backward(&mut grads.wte.data, &mut grads.wpe.data, &dx, ids, t, c);
+    }
+}
+
+fn check_ids(ids: &[u32], expected: usize, vocab_size: usize) -> Result<()> {
+    if ids.len() != expected {
+        return Err(Error::Input(format!("expected {expected} token ids (batch × sequence length), got {}", ids.len())));
+    }
+    if let Some(&bad) = ids.iter().find(|&&id| id as usize >= vocab_size) {
+        return Err(Error::Input(format!("token id {bad} is outside the vocabulary of {vocab_size}")));
+    }
+    Ok(())
+}
+
+fn add_in_place(acc: &mut [f32], x: &[f32]) {
+    acc.iter_mut().zip(x).for_each(|(a, b)| *a += b);
+}
+
+/// Every parameter tensor, in checkpoint order: walks weights, gradients and optimiser moments
+/// in step.
+pub fn parameters_mut(w: &mut HostWeights) -> Vec<&mut Tensor> {
+    let mut out = vec![&mut w.wte, &mut w.wpe];
+    for b in &mut w.h {
+        out.extend([
+            &mut b.ln_1.weight,
+            &mut b.ln_1.bias,
+            &mut b.c_attn.weight,
+            &mut b.c_attn.bias,
+            &mut b.attn_c_proj.weight,
+            &mut b.attn_c_proj.bias,
+            &mut b.ln_2.weight,
+            &mut b.ln_2.bias,
+            &mut b.c_fc.weight,
+            &mut b.c_fc.bias,
+            &mut b.mlp_c_proj.weight,
+            &mut b.mlp_c_proj.bias,
+        ]);
+    }
+    out.extend([&mut w.ln_f.weight, &mut w.ln_f.bias]);
+    out.extend(w.lm_head.as_mut());
+    out
+}
+
+/// Zeros of the same shapes: a gradient or optimiser-moment buffer.
+pub fn zeros_like(w: &HostWeights) -> HostWeights {
+    w.map(|t| Tensor::zeros(t.shape.clone()))
+}
+
+pub fn parameter_count(w: &HostWeights) -> usize {
+    let mut count = 0;
+    w.map(|t| count += t.len());
+    count
+}

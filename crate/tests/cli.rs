@@ -1,0 +1,250 @@
+//! The native CLI, run as a user would: JSON on stdout, one clear line on stderr on failure.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use common::{fixture_dir, Golden};
+use serde_json::Value;
+
+fn cli(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_attention-playground")).args(args).output().expect("run the CLI")
+}
+
+/// Run a command that must succeed; its stdout parsed.
+fn ok(args: &[&str]) -> Value {
+    let out = cli(args);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{args:?} failed: {stderr}");
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{args:?}: stdout is not JSON ({e})"))
+}
+
+/// Run a command that must fail cleanly; its stderr.
+fn fails(args: &[&str]) -> String {
+    let out = cli(args);
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(!out.status.success(), "{args:?} should fail");
+    assert!(out.stdout.is_empty(), "{args:?} printed to stdout on failure");
+    assert!(!stderr.contains("panicked") && !stderr.contains("RUST_BACKTRACE"), "{args:?} panicked: {stderr}");
+    assert!(stderr.starts_with("error:"), "{args:?}: {stderr}");
+    stderr
+}
+
+fn fixture() -> String {
+    fixture_dir().to_str().unwrap().to_string()
+}
+
+fn ids_arg(ids: &[u32]) -> String {
+    ids.iter().map(|id| id.to_string()).collect::<Vec<_>>().join(",")
+}
+
+fn matrix(value: &Value) -> Vec<Vec<f64>> {
+    value.as_array().unwrap().iter().map(|row| row.as_array().unwrap().iter().map(|x| x.as_f64().unwrap()).collect()).collect()
+}
+
+#[test]
+fn forward_prints_one_row_of_logits_per_position_matching_the_reference() {
+    let golden = Golden::load();
+    let ids = ids_arg(&golden.ids);
+    for (mask, key) in [("causal", "causal"), ("bidirectional", "bidirectional")] {
+        for backend in ["scalar", "simd"] {
+            let out = ok(&["forward", "--model", &fixture(), "--ids", &ids, "--backend", backend, "--mask", mask]);
+            assert_eq!(out["backend"]["kind"], backend);
+            let logits = matrix(&out["logits"]);
+            let (shape, want) = golden.tensor(&format!("{key}/logits"));
+            assert_eq!([logits.len(), logits[0].len()], shape[..]);
+            for (got, want) in logits.concat().iter().zip(&want) {
+                assert!((got - want).abs() <= 1e-5 + want.abs() * 1e-4, "{backend} {mask}: {got} vs {want}");
+            }
+        }
+    }
+    let out = ok(&["forward", "--model", &fixture(), "--ids", "5,17,42", "--backend", "scalar"]);
+    assert_eq!(out["ids"], serde_json::json!([5, 17, 42]));
+    let logits = matrix(&out["logits"]);
+    assert_eq!(logits.len(), 3);
+    assert!(logits.iter().all(|row| row.len() == 67));
+}
+
+#[test]
+fn generate_is_reproducible_per_seed() {
+    let run = |seed: &str| ok(&["generate", "--model", &fixture(), "--ids", "1,2,3", "--max-tokens", "6", "--seed", seed, "--backend", "scalar"]);
+    let first = run("5");
+    assert_eq!(first["ids"].as_array().unwrap().len(), 6);
+    assert_eq!(first["prompt_ids"], serde_json::json!([1, 2, 3]));
+    assert_eq!(first["ids"], run("5")["ids"]);
+    assert_ne!(first["ids"], run("6")["ids"]);
+    // The fixture's context is 16 positions: 3 + 13 at most.
+    let long = ok(&["generate", "--model", &fixture(), "--ids", "1,2,3", "--max-tokens", "100", "--greedy", "--backend", "simd"]);
+    assert_eq!(long["ids"].as_array().unwrap().len(), 13);
+}
+
+#[test]
+fn trace_has_every_step_and_the_next_token_probabilities() {
+    let out = ok(&["trace", "--model", &fixture(), "--ids", "4,8,15,16", "--backend", "scalar", "--temperature", "0.5", "--top", "3"]);
+    let trace = &out["trace"];
+    assert_eq!(trace["layers"].as_array().unwrap().len(), 2);
+    // (NH, T, TK) masked scores: the causal mask's -∞ is written as null.
+    let masked = &trace["layers"][0]["attention"]["masked"];
+    assert_eq!(masked["shape"], serde_json::json!([3, 4, 4]));
+    let row0: Vec<&Value> = masked["data"].as_array().unwrap()[..4].iter().collect();
+    assert!(row0[0].is_number() && row0[1..].iter().all(|v| v.is_null()), "{row0:?}");
+
+    let steps = &out["next_token"]["steps"];
+    let probabilities: Vec<f64> = steps["probabilities"].as_array().unwrap().iter().map(|p| p.as_f64().unwrap()).collect();
+    assert_eq!(probabilities.len(), 67);
+    assert!((probabilities.iter().sum::<f64>() - 1.0).abs() < 1e-5);
+    let top = out["next_token"]["top"].as_array().unwrap();
+    assert_eq!(top.len(), 3);
+    let best = probabilities.iter().cloned().fold(0.0, f64::max);
+    assert!((top[0]["probability"].as_f64().unwrap() - best).abs() < 1e-7);
+
+    let one = ok(&["trace", "--model", &fixture(), "--ids", "4,8", "--backend", "scalar", "--layer", "1"]);
+    assert_eq!(one["layer"], 1);
+    assert_eq!(one["trace"]["layers"].as_array().unwrap().len(), 1);
+}
+
+#[test]
+fn bad_arguments_fail_with_a_message() {
+    let model = fixture();
+    assert!(fails(&["forward", "--model", &model, "--ids", "1,x"]).contains("--ids"));
+    assert!(fails(&["forward", "--model", &model, "--ids", "1,67", "--backend", "scalar"]).contains("67"));
+    assert!(fails(&["forward", "--model", &model]).contains("--ids"));
+    assert!(fails(&["forward", "--model", &model, "--ids", "1", "--text", "a"]).contains("cannot be used with"));
+    assert!(fails(&["forward", "--model", &model, "--ids", "1", "--backend", "tpu"]).contains("tpu"));
+    assert!(fails(&["forward", "--model", &model, "--text", "hello", "--backend", "scalar"]).contains("tokenizer.json"));
+    assert!(fails(&["generate", "--model", &model, "--ids", "1", "--temperature", "0", "--backend", "scalar"]).contains("temperature"));
+    assert!(fails(&["generate", "--model", &model, "--ids", "1", "--top-p", "2", "--backend", "scalar"]).contains("top_p"));
+    assert!(fails(&["trace", "--model", &model, "--ids", "1", "--layer", "2", "--backend", "scalar"]).contains("--layer 2"));
+    assert!(fails(&["frobnicate"]).contains("frobnicate"));
+    let too_long = ids_arg(&[1; 17]);
+    assert!(fails(&["forward", "--model", &model, "--ids", &too_long, "--backend", "scalar"]).contains("context"));
+}
+
+/// A scratch model directory, removed when dropped.
+struct ScratchDir(PathBuf);
+
+impl ScratchDir {
+    fn new(name: &str) -> Self {
+        let dir = std::env::temp_dir().join(format!("attention-playground-cli-{}-{name}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        Self(dir)
+    }
+
+    fn with_fixture(name: &str) -> Self {
+        let dir = Self::new(name);
+        for file in ["config.json", "model.safetensors"] {
+            std::fs::copy(fixture_dir().join(file), dir.0.join(file)).unwrap();
+        }
+        dir
+    }
+
+    fn write(&self, file: &str, contents: impl AsRef<[u8]>) {
+        std::fs::write(self.0.join(file), contents).unwrap();
+    }
+
+    fn path(&self) -> &str {
+        self.0.to_str().unwrap()
+    }
+}
+
+impl Drop for ScratchDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+#[test]
+fn missing_or_corrupt_models_are_reported() {
+    let forward = |dir: &str| fails(&["forward", "--model", dir, "--ids", "1", "--backend", "scalar"]);
+    assert!(forward("/no/such/model").contains("does not exist"));
+
+    let empty = ScratchDir::new("empty");
+    assert!(forward(empty.path()).contains("config.json"));
+
+    let truncated = ScratchDir::with_fixture("truncated");
+    let bytes = std::fs::read(fixture_dir().join("model.safetensors")).unwrap();
+    truncated.write("model.safetensors", &bytes[..bytes.len() / 2]);
+    assert!(forward(truncated.path()).starts_with("error: model:"));
+
+    let bad_config = ScratchDir::with_fixture("bad-config");
+    bad_config.write("config.json", "{\"n_embd\": 24");
+    assert!(forward(bad_config.path()).contains("config.json"));
+
+    let wrong_shape = ScratchDir::with_fixture("wrong-shape");
+    let config = std::fs::read_to_string(fixture_dir().join("config.json")).unwrap();
+    wrong_shape.write("config.json", config.replace("\"n_embd\": 24", "\"n_embd\": 30"));
+    assert!(forward(wrong_shape.path()).starts_with("error: model:"));
+
+    let bad_tokenizer = ScratchDir::with_fixture("bad-tokenizer");
+    bad_tokenizer.write("tokenizer.json", "not json");
+    assert!(forward(bad_tokenizer.path()).contains("tokenizer"));
+}
+
+/// A word-level tokenizer over the fixture's first ids: enough to test text in and out.
+fn word_tokenizer(words: &[&str]) -> String {
+    let vocab: serde_json::Map<String, Value> = words.iter().enumerate().map(|(i, w)| (w.to_string(), i.into())).collect();
+    serde_json::json!({
+        "version": "1.0",
+        "truncation": null,
+        "padding": null,
+        "added_tokens": [],
+        "normalizer": null,
+        "pre_tokenizer": { "type": "WhitespaceSplit" },
+        "post_processor": null,
+        "decoder": null,
+        "model": { "type": "WordLevel", "vocab": vocab, "unk_token": "[UNK]" }
+    })
+    .to_string()
+}
+
+#[test]
+fn text_goes_through_the_model_directorys_tokenizer() {
+    let dir = ScratchDir::with_fixture("with-tokenizer");
+    dir.write("tokenizer.json", word_tokenizer(&["[UNK]", "the", "cat", "sat", "on", "mat", "小明", "喜欢", "苹果"]));
+
+    let tokens = ok(&["tokenize", "--model", dir.path(), "--text", "小明 喜欢 苹果"]);
+    assert_eq!(tokens["ids"], serde_json::json!([6, 7, 8]));
+    assert_eq!(tokens["pieces"], serde_json::json!(["小明", "喜欢", "苹果"]));
+    assert_eq!(tokens["offsets"], serde_json::json!([[0, 2], [3, 5], [6, 8]]));
+
+    let forward = ok(&["forward", "--model", dir.path(), "--text", "the cat sat", "--backend", "scalar"]);
+    assert_eq!(forward["ids"], serde_json::json!([1, 2, 3]));
+    let by_ids = ok(&["forward", "--model", dir.path(), "--ids", "1,2,3", "--backend", "scalar"]);
+    assert_eq!(forward["logits"], by_ids["logits"]);
+
+    let generated = ok(&["generate", "--model", dir.path(), "--text", "the cat", "--max-tokens", "3", "--backend", "scalar"]);
+    assert!(generated["text"].is_string());
+
+    let trace = ok(&["trace", "--model", dir.path(), "--text", "the cat", "--backend", "scalar"]);
+    assert_eq!(trace["tokens"]["pieces"], serde_json::json!(["the", "cat"]));
+    assert!(trace["next_token"]["top"].as_array().unwrap().iter().all(|c| c["text"].is_string()));
+}
+
+#[test]
+fn a_tokenizer_bigger_than_the_model_is_refused() {
+    let dir = ScratchDir::with_fixture("big-tokenizer");
+    let words: Vec<String> = (0..100).map(|i| format!("w{i}")).collect();
+    dir.write("tokenizer.json", word_tokenizer(&words.iter().map(String::as_str).collect::<Vec<_>>()));
+    let error = fails(&["forward", "--model", dir.path(), "--text", "w1 w2", "--backend", "scalar"]);
+    assert!(error.contains("100") && error.contains("67"), "{error}");
+}
+
+#[test]
+fn the_default_model_is_looked_for_above_the_current_directory() {
+    let root = ScratchDir::new("default-model");
+    let model = Path::new(root.path()).join("www/models/default");
+    std::fs::create_dir_all(&model).unwrap();
+    for file in ["config.json", "model.safetensors"] {
+        std::fs::copy(fixture_dir().join(file), model.join(file)).unwrap();
+    }
+    let inner = Path::new(root.path()).join("some/where");
+    std::fs::create_dir_all(&inner).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_attention-playground"))
+        .args(["forward", "--ids", "1", "--backend", "scalar"])
+        .current_dir(&inner)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+}

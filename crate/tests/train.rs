@@ -1,0 +1,337 @@
+//! The trainer's math: every backward function against finite differences of its forward
+//! function, the whole model's gradient likewise, and a short training run that must learn.
+
+use attention_playground::train::attention::{attention_backward, attention_forward};
+use attention_playground::train::cross_entropy::{cross_entropy_backward, cross_entropy_forward};
+use attention_playground::train::data::{split_lines, Dataset, Source};
+use attention_playground::train::embedding::{embedding_backward, embedding_forward};
+use attention_playground::train::gelu::{gelu_backward, gelu_forward};
+use attention_playground::train::layernorm::{layernorm_backward, layernorm_forward};
+use attention_playground::train::matmul::{linear_backward, linear_forward, matmul, tied_head_backward, tied_head_forward, transpose};
+use attention_playground::train::model::{parameters_mut, zeros_like, Activations};
+use attention_playground::weights::random_weights;
+use attention_playground::train::{TrainConfig, Trainer};
+use attention_playground::attention::Mask;
+use attention_playground::backend::scalar::Scalar;
+use attention_playground::backend::Backend;
+use attention_playground::gpt::Gpt;
+use attention_playground::weights::{load_safetensors, save_safetensors, SaveDtype};
+use attention_playground::GptConfig;
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+
+fn random(rng: &mut ChaCha8Rng, n: usize, scale: f32) -> Vec<f32> {
+    (0..n).map(|_| scale * (rng.random::<f32>() * 2.0 - 1.0)).collect()
+}
+
+/// Σ out · r in f64: a scalar loss whose gradient with respect to `out` is `r`.
+fn project(out: &[f32], r: &[f32]) -> f64 {
+    out.iter().zip(r).map(|(&o, &g)| o as f64 * g as f64).sum()
+}
+
+/// Central differences of `loss` at `x`, compared element by element with `analytic`:
+/// |numeric - analytic| ≤ tol + eps · |analytic|.
+fn check_gradient(name: &str, x: &[f32], analytic: &[f32], mut loss: impl FnMut(&[f32]) -> f64) {
+    const H: f32 = 1e-2;
+    const TOL: f64 = 2e-3;
+    const EPS: f64 = 2e-2;
+    assert_eq!(x.len(), analytic.len(), "{name}: gradient has the wrong size");
+    let mut probe = x.to_vec();
+    for i in 0..x.len() {
+        probe[i] = x[i] + H;
+        let up = loss(&probe);
+        probe[i] = x[i] - H;
+        let down = loss(&probe);
+        probe[i] = x[i];
+        let numeric = (up - down) / (2.0 * H as f64);
+        let a = analytic[i] as f64;
+        assert!(
+            (numeric - a).abs() <= TOL + EPS * a.abs(),
+            "{name}[{i}]: analytic {a}, finite differences {numeric}"
+        );
+    }
+}
+
+#[test]
+fn matmul_matches_naive_product_with_and_without_accumulation() {
+    let mut rng = ChaCha8Rng::seed_from_u64(1);
+    // Sizes that exercise full 4 × 16 tiles and every leftover path.
+    let (m, k, n) = (7, 5, 37);
+    let (a, b, start) = (random(&mut rng, m * k, 1.0), random(&mut rng, k * n, 1.0), random(&mut rng, m * n, 1.0));
+    let mut out = start.clone();
+    matmul(&mut out, &a, &b, k, n, true);
+    for i in 0..m {
+        for j in 0..n {
+            let expected = start[i * n + j] + (0..k).map(|p| a[i * k + p] * b[p * n + j]).sum::<f32>();
+            assert!((out[i * n + j] - expected).abs() < 1e-5, "({i}, {j}): {} vs {expected}", out[i * n + j]);
+        }
+    }
+    let mut overwritten = start.clone();
+    matmul(&mut overwritten, &a, &b, k, n, false);
+    for (o, (acc, s)) in overwritten.iter().zip(out.iter().zip(&start)) {
+        assert!((o - (acc - s)).abs() < 1e-5);
+    }
+    assert_eq!(transpose(&transpose(&a, m, k), k, m), a);
+}
+
+#[test]
+fn linear_backward_matches_finite_differences() {
+    let mut rng = ChaCha8Rng::seed_from_u64(2);
+    let (m, k, n) = (5, 6, 18);
+    let (x, w, bias, r) = (random(&mut rng, m * k, 1.0), random(&mut rng, k * n, 1.0), random(&mut rng, n, 1.0), random(&mut rng, m * n, 1.0));
+    let forward = |x: &[f32], w: &[f32], bias: &[f32]| {
+        let mut out = vec![0.0; m * n];
+        linear_forward(&mut out, x, w, bias, k, n);
+        project(&out, &r)
+    };
+    let (mut dx, mut dw, mut dbias) = (vec![0.0; m * k], vec![0.0; k * n], vec![0.0; n]);
+    linear_backward(&mut dx, &mut dw, &mut dbias, &r, &x, &w, k, n);
+    check_gradient("linear dx", &x, &dx, |x| forward(x, &w, &bias));
+    check_gradient("linear dW", &w, &dw, |w| forward(&x, w, &bias));
+    check_gradient("linear dbias", &bias, &dbias, |b| forward(&x, &w, b));
+}
+
+#[test]
+fn tied_head_backward_matches_finite_differences() {
+    let mut rng = ChaCha8Rng::seed_from_u64(3);
+    let (m, c, v) = (4, 8, 19);
+    let (x, wte, r) = (random(&mut rng, m * c, 1.0), random(&mut rng, v * c, 1.0), random(&mut rng, m * v, 1.0));
+    let forward = |x: &[f32], wte: &[f32]| {
+        let mut logits = vec![0.0; m * v];
+        tied_head_forward(&mut logits, x, wte, c, v);
+        project(&logits, &r)
+    };
+    let (mut dx, mut dwte) = (vec![0.0; m * c], vec![0.0; v * c]);
+    tied_head_backward(&mut dx, &mut dwte, &r, &x, &wte, c, v);
+    check_gradient("head dx", &x, &dx, |x| forward(x, &wte));
+    check_gradient("head dwte", &wte, &dwte, |w| forward(&x, w));
+}
+
+#[test]
+fn embedding_backward_matches_finite_differences() {
+    let mut rng = ChaCha8Rng::seed_from_u64(4);
+    let (v, p, c, t) = (6, 4, 5, 3);
+    let ids = [1u32, 4, 1, 0, 1, 5]; // two sequences of 3, token 1 repeated
+    let (wte, wpe, r) = (random(&mut rng, v * c, 1.0), random(&mut rng, p * c, 1.0), random(&mut rng, ids.len() * c, 1.0));
+    let forward = |wte: &[f32], wpe: &[f32]| {
+        let mut x = vec![0.0; ids.len() * c];
+        embedding_forward(&mut x, &ids, wte, wpe, t, c);
+        project(&x, &r)
+    };
+    let (mut dwte, mut dwpe) = (vec![0.0; v * c], vec![0.0; p * c]);
+    embedding_backward(&mut dwte, &mut dwpe, &r, &ids, t, c);
+    check_gradient("embedding dwte", &wte, &dwte, |w| forward(w, &wpe));
+    check_gradient("embedding dwpe", &wpe, &dwpe, |w| forward(&wte, w));
+}
+
+#[test]
+fn layernorm_backward_matches_finite_differences() {
+    let mut rng = ChaCha8Rng::seed_from_u64(5);
+    let (m, c) = (3, 7);
+    let (x, gamma, beta, r) = (random(&mut rng, m * c, 2.0), random(&mut rng, c, 1.0), random(&mut rng, c, 1.0), random(&mut rng, m * c, 1.0));
+    let forward = |x: &[f32], gamma: &[f32], beta: &[f32]| {
+        let (mut y, mut mean, mut rstd) = (vec![0.0; m * c], vec![0.0; m], vec![0.0; m]);
+        layernorm_forward(&mut y, &mut mean, &mut rstd, x, gamma, beta, c, 1e-5);
+        (project(&y, &r), mean, rstd)
+    };
+    let (_, mean, rstd) = forward(&x, &gamma, &beta);
+    let (mut dx, mut dgamma, mut dbeta) = (vec![0.0; m * c], vec![0.0; c], vec![0.0; c]);
+    layernorm_backward(&mut dx, &mut dgamma, &mut dbeta, &r, &x, &gamma, &mean, &rstd, c);
+    check_gradient("layernorm dx", &x, &dx, |x| forward(x, &gamma, &beta).0);
+    check_gradient("layernorm dgamma", &gamma, &dgamma, |g| forward(&x, g, &beta).0);
+    check_gradient("layernorm dbeta", &beta, &dbeta, |b| forward(&x, &gamma, b).0);
+}
+
+#[test]
+fn gelu_backward_matches_finite_differences() {
+    let mut rng = ChaCha8Rng::seed_from_u64(6);
+    let (x, r) = (random(&mut rng, 40, 4.0), random(&mut rng, 40, 1.0));
+    let forward = |x: &[f32]| {
+        let mut y = vec![0.0; x.len()];
+        gelu_forward(&mut y, x);
+        project(&y, &r)
+    };
+    let mut dx = vec![0.0; x.len()];
+    gelu_backward(&mut dx, &r, &x);
+    check_gradient("gelu dx", &x, &dx, forward);
+}
+
+#[test]
+fn attention_backward_matches_finite_differences() {
+    let mut rng = ChaCha8Rng::seed_from_u64(7);
+    let (b, t, c, nh) = (2, 4, 6, 2);
+    let (qkv, r) = (random(&mut rng, b * t * 3 * c, 1.0), random(&mut rng, b * t * c, 1.0));
+    let forward = |qkv: &[f32]| {
+        let (mut out, mut att) = (vec![0.0; b * t * c], vec![0.0; b * nh * t * t]);
+        attention_forward(&mut out, &mut att, qkv, t, c, nh);
+        (project(&out, &r), att)
+    };
+    let (_, att) = forward(&qkv);
+    // Causal: nothing attends to the future, and every row of weights sums to 1.
+    for row in att.chunks(t).enumerate().map(|(i, row)| (i % t, row)) {
+        let (query, weights) = row;
+        assert!(weights[query + 1..].iter().all(|&w| w == 0.0));
+        assert!((weights.iter().sum::<f32>() - 1.0).abs() < 1e-5);
+    }
+    let mut dqkv = vec![0.0; qkv.len()];
+    attention_backward(&mut dqkv, &r, &qkv, &att, t, c, nh);
+    check_gradient("attention dqkv", &qkv, &dqkv, |q| forward(q).0);
+}
+
+#[test]
+fn cross_entropy_backward_matches_finite_differences() {
+    let mut rng = ChaCha8Rng::seed_from_u64(8);
+    let (m, v) = (3, 9);
+    let logits = random(&mut rng, m * v, 3.0);
+    let targets = [2u32, 8, 0];
+    let forward = |logits: &[f32]| cross_entropy_forward(&mut vec![0.0; m * v], logits, &targets, v) as f64;
+    let mut probs = vec![0.0; m * v];
+    let loss = cross_entropy_forward(&mut probs, &logits, &targets, v);
+    let manual: f32 = (0..m)
+        .map(|i| {
+            let row = &logits[i * v..(i + 1) * v];
+            row.iter().map(|l| l.exp()).sum::<f32>().ln() - row[targets[i] as usize]
+        })
+        .sum::<f32>()
+        / m as f32;
+    assert!((loss - manual).abs() < 1e-5, "loss {loss} vs {manual}");
+    let mut dlogits = vec![0.0; m * v];
+    cross_entropy_backward(&mut dlogits, &probs, &targets, v);
+    check_gradient("cross-entropy dlogits", &logits, &dlogits, forward);
+}
+
+fn tiny_config() -> GptConfig {
+    GptConfig { n_embd: 8, n_layer: 2, n_head: 2, n_positions: 6, vocab_size: 11, layer_norm_epsilon: 1e-5 }
+}
+
+#[test]
+fn whole_model_gradient_matches_finite_differences() {
+    let cfg = tiny_config();
+    let mut rng = ChaCha8Rng::seed_from_u64(9);
+    let mut weights = random_weights(&cfg, 9);
+    // Larger than GPT-2's init so every path carries signal, biases and LayerNorm non-trivial.
+    for tensor in parameters_mut(&mut weights) {
+        tensor.data = random(&mut rng, tensor.len(), 0.5);
+    }
+    let (batch, t) = (2, 5);
+    let ids: Vec<u32> = (0..batch * t).map(|_| rng.random_range(0..cfg.vocab_size as u32)).collect();
+    let targets: Vec<u32> = (0..batch * t).map(|_| rng.random_range(0..cfg.vocab_size as u32)).collect();
+    let mut acts = Activations::new(&cfg, batch, t).unwrap();
+    let loss_of = |w: &attention_playground::weights::HostWeights| {
+        let mut acts = Activations::new(&cfg, batch, t).unwrap();
+        acts.forward(w, &cfg, &ids).unwrap();
+        acts.cross_entropy(&targets, cfg.vocab_size).unwrap() as f64
+    };
+    acts.forward(&weights, &cfg, &ids).unwrap();
+    acts.cross_entropy(&targets, cfg.vocab_size).unwrap();
+    let mut grads = zeros_like(&weights);
+    acts.backward(&weights, &cfg, &ids, &targets, &mut grads);
+
+    let analytic: Vec<Vec<f32>> = parameters_mut(&mut grads).into_iter().map(|g| g.data.clone()).collect();
+    let n_tensors = analytic.len();
+    for (index, analytic) in analytic.iter().enumerate().take(n_tensors) {
+        let original = parameters_mut(&mut weights)[index].data.clone();
+        let mut probe = weights.clone();
+        check_gradient(&format!("model parameter {index}"), &original, analytic, |x| {
+            parameters_mut(&mut probe)[index].data.copy_from_slice(x);
+            loss_of(&probe)
+        });
+    }
+}
+
+/// A toy corpus with structure to learn: each line counts up from a random start.
+fn counting_dataset(seq_len: usize, vocab: u32) -> Dataset {
+    let mut rng = ChaCha8Rng::seed_from_u64(10);
+    let mut stream = |n: usize| -> Vec<u32> {
+        (0..n).map(|_| rng.random_range(0..vocab)).flat_map(|start| (0..8).map(move |i| (start + i) % vocab)).collect()
+    };
+    let sources = vec![Source { name: "count".into(), weight: 1.0, train: stream(200), val: stream(30) }];
+    Dataset::new(sources, seq_len).unwrap()
+}
+
+fn tiny_training(steps: usize, seed: u64) -> TrainConfig {
+    TrainConfig {
+        batch_size: 8,
+        seq_len: 6,
+        steps,
+        max_lr: 1e-2,
+        min_lr: 1e-3,
+        warmup_steps: 5,
+        grad_clip: 1.0,
+        weight_decay: 0.1,
+        seed,
+    }
+}
+
+#[test]
+fn a_short_training_run_learns_and_is_reproducible() {
+    let cfg = tiny_config();
+    let data = counting_dataset(6, cfg.vocab_size as u32);
+    let val = data.val_batches(0, 8, 4);
+    let run = || {
+        let mut trainer = Trainer::new(cfg.clone(), tiny_training(150, 42)).unwrap();
+        let before = trainer.evaluate(&val).unwrap();
+        let losses: Vec<f32> = (0..150).map(|_| trainer.train_step(&data).unwrap().loss).collect();
+        (before, trainer.evaluate(&val).unwrap(), losses)
+    };
+    let (before, after, losses) = run();
+    // Untrained ≈ ln V; counting is nearly deterministic, so the loss must fall far below that
+    // and below the unigram baseline.
+    assert!((before - (cfg.vocab_size as f32).ln()).abs() < 0.3, "untrained loss {before}");
+    let unigram = data.unigram_loss(0, cfg.vocab_size);
+    assert!(after < 0.6 * unigram, "validation loss {after} vs unigram {unigram}");
+    // Same seed, same curve, bit for bit.
+    assert_eq!(run().2, losses);
+    let other_seed = {
+        let mut trainer = Trainer::new(cfg.clone(), tiny_training(150, 7)).unwrap();
+        trainer.train_step(&data).unwrap().loss
+    };
+    assert_ne!(other_seed, losses[0]);
+}
+
+#[test]
+fn validation_split_keeps_whole_lines() {
+    let text = "a b\nc d\ne f\ng h\n";
+    assert_eq!(split_lines(text, 0.25), ("a b\nc d\ne f\n", "g h\n"));
+    assert_eq!(split_lines(text, 0.0), (text, ""));
+    assert_eq!(split_lines(text, 1.0), ("", text));
+}
+
+#[test]
+fn bad_input_is_an_error_not_a_panic() {
+    let cfg = tiny_config();
+    assert!(Activations::new(&cfg, 1, cfg.n_positions + 1).is_err());
+    let mut acts = Activations::new(&cfg, 1, 3).unwrap();
+    let weights = random_weights(&cfg, 0);
+    assert!(acts.forward(&weights, &cfg, &[1, 2]).is_err(), "wrong number of ids");
+    assert!(acts.forward(&weights, &cfg, &[1, 2, 99]).is_err(), "id outside the vocabulary");
+    let short = vec![Source { name: "short".into(), weight: 1.0, train: vec![1, 2], val: vec![1, 2] }];
+    assert!(Dataset::new(short, 6).is_err());
+}
+
+#[test]
+fn trainer_forward_equals_the_engine_on_the_same_weights() {
+    let cfg = GptConfig { n_embd: 32, n_layer: 2, n_head: 4, n_positions: 16, vocab_size: 50, layer_norm_epsilon: 1e-5 };
+    let mut trainer = Trainer::new(cfg.clone(), tiny_training(20, 3)).unwrap();
+    // Some training first, so the weights are not just the initialisation.
+    let data = counting_dataset(6, cfg.vocab_size as u32);
+    for _ in 0..20 {
+        trainer.train_step(&data).unwrap();
+    }
+    let (batch, t) = (2, 9);
+    let ids: Vec<u32> = (0..(batch * t) as u32).map(|i| (i * 7 + 3) % cfg.vocab_size as u32).collect();
+    let mut acts = Activations::new(&cfg, batch, t).unwrap();
+    acts.forward(&trainer.weights, &cfg, &ids).unwrap();
+
+    // Through the engine's checkpoint format too: what the trainer saves is what the page runs.
+    let bytes = save_safetensors(&trainer.weights, SaveDtype::F32).unwrap();
+    let engine = Gpt::new(cfg.clone(), Scalar, &load_safetensors(&bytes, &cfg).unwrap());
+    for (b, sequence) in ids.chunks(t).enumerate() {
+        let forward = engine.forward(sequence, Mask::Causal, None, false).unwrap();
+        let logits = pollster::block_on(engine.backend.read(&[&forward.logits])).unwrap().remove(0);
+        let ours = &acts.logits[b * t * cfg.vocab_size..(b + 1) * t * cfg.vocab_size];
+        for (i, (&a, &e)) in ours.iter().zip(&logits.data).enumerate() {
+            assert!((a - e).abs() <= 1e-5 + 1e-4 * e.abs(), "sequence {b}, logit {i}: trainer {a}, engine {e}");
+        }
+    }
+}

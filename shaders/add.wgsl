@@ -1,0 +1,23 @@
+// Elementwise sum out = a + b: the residual connection.
+//
+// Layout: a (n), b (n), out (n), any shape flattened.
+// Dispatch: ceil(n / 256) workgroups of 256 threads, split as (x, y) when that exceeds 65535;
+// element index = global x + global y · (threads in x).
+
+struct Dims {
+    n: u32,
+}
+
+@group(0) @binding(0) var<uniform> dims: Dims;
+@group(0) @binding(1) var<storage, read> a: array<f32>;
+@group(0) @binding(2) var<storage, read> b: array<f32>;
+@group(0) @binding(3) var<storage, read_write> out: array<f32>;
+
+@compute @workgroup_size(256, 1, 1)
+fn main(@builtin(global_invocation_id) id: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
+    let i = id.x + id.y * groups.x * 256u;
+    if (i >= dims.n) {
+        return;
+    }
+    out[i] = a[i] + b[i];
+}

@@ -1,0 +1,56 @@
+// Screenshots of every main view, in both languages, on a desktop and a phone, for a person to
+// look at (tests/e2e/screenshots/, not committed). Also checks that nothing overflows the phone
+// screen sideways and that the embed example sizes its iframe to the content.
+
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import * as h from './harness.mjs';
+
+let env;
+before(async () => { env = await h.start(); });
+after(async () => { await env?.stop(); });
+
+const VIEWS = ['input', 'next', 'steps', 'maps', 'stack', 'mask'];
+const TEXT = encodeURIComponent('小明 喜欢 苹果');
+
+for (const lang of ['en', 'zh']) {
+  test(`desktop views (${lang})`, async () => {
+    const page = await h.open(env, `?lang=${lang}&text=${TEXT}&step=4`, { width: 1280, height: 1100 });
+    await h.screenshot(page, `desktop-${lang}`);
+    await page.screenshot({ path: `${h.SCREENSHOTS}/first-screen-${lang}.png` });
+    for (const view of VIEWS) {
+      const box = await page.$(`#${view}`);
+      await box.screenshot({ path: `${h.SCREENSHOTS}/${view}-${lang}.png` });
+    }
+    await page.close();
+  });
+
+  test(`phone width (${lang})`, async () => {
+    const page = await h.open(env, `?lang=${lang}&text=${TEXT}&step=1`, { width: 390, height: 844 });
+    await h.screenshot(page, `phone-${lang}`);
+    for (const view of ['input', 'next', 'steps']) {
+      await (await page.$(`#${view}`)).screenshot({ path: `${h.SCREENSHOTS}/phone-${view}-${lang}.png` });
+    }
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    assert.ok(overflow <= 1, `the page is ${overflow}px wider than the phone`);
+    await page.close();
+  });
+}
+
+test('the embed example shows the compact widget, sized to its content', async () => {
+  const page = await env.context.newPage();
+  await page.goto(`${env.url}embed-example.html`);
+  const frame = await (await page.waitForSelector('iframe')).contentFrame();
+  await frame.waitForFunction(() => window.__playground && !window.__playground.store.get().loading
+    && window.__playground.store.get().tokens, null, { timeout: 120_000 });
+  await frame.evaluate(() => window.__playground.settle());
+  assert.equal(await frame.evaluate(() => document.body.classList.contains('embed')), true);
+  assert.equal(await frame.inputValue('#text-input'), '小明 喜欢 苹果');
+  assert.equal(await frame.isVisible('#maps'), false);
+  await page.waitForFunction(() => {
+    const f = document.querySelector('iframe');
+    return Math.abs(f.getBoundingClientRect().height - f.contentDocument.documentElement.scrollHeight) < 4;
+  }, null, { timeout: 10_000 });
+  await h.screenshot(page, 'embed-example');
+  await page.close();
+});

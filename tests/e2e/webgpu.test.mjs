@@ -1,0 +1,47 @@
+// With --enable-unsafe-webgpu Chromium offers a (SwiftShader) WebGPU adapter: the engine picks
+// the GPU by itself, says which adapter, and its numbers match the CPU's.
+
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import * as h from './harness.mjs';
+
+let env;
+before(async () => { env = await h.start({ webgpu: true }); });
+after(async () => { await env?.stop(); });
+
+test('WebGPU is picked automatically and agrees with the CPU', async () => {
+  const page = await h.open(env, `?lang=en&text=${encodeURIComponent('小明 喜欢 苹果')}`);
+  const gpu = await h.state(page);
+  assert.equal(gpu.status.kind, 'gpu', `backend ${gpu.status.kind}: ${gpu.status.reason}`);
+  assert.match(await page.textContent('#status-badge'), /WebGPU/);
+
+  await page.selectOption('#backend', 'simd');
+  await page.waitForFunction(() => window.__playground.store.get().status?.kind === 'simd');
+  await h.settle(page);
+  const cpu = await h.state(page);
+  const tol = (ref) => 1e-3 + Math.abs(ref) * 1e-3;
+  for (const field of ['q', 'scores', 'weights', 'out']) {
+    gpu.steps[field].forEach((v, i) => assert.ok(Math.abs(v - cpu.steps[field][i]) <= tol(cpu.steps[field][i]),
+      `${field}[${i}]: gpu ${v}, cpu ${cpu.steps[field][i]}`));
+  }
+  assert.equal(gpu.next.rows[0].id, cpu.next.rows[0].id);
+
+  await page.selectOption('#backend', 'auto');
+  await page.waitForFunction(() => window.__playground.store.get().status?.kind === 'gpu');
+  await page.close();
+});
+
+test('a lost GPU device moves the page to the CPU with a message, and it keeps working', async () => {
+  const page = await h.open(env, `?lang=en&text=${encodeURIComponent('小明 喜欢')}`);
+  assert.equal((await h.state(page)).status.kind, 'gpu');
+  await page.evaluate(() => window.__playground.call('debugLoseDevice'));
+  await h.type(page, '小明 喜欢 苹果');
+  const s = await h.state(page);
+  assert.equal(s.status.kind, 'simd');
+  assert.equal(s.lostDevice, true);
+  assert.ok(await page.isVisible('#error'));
+  assert.match(await page.textContent('#error'), /GPU device was lost/);
+  assert.equal(s.next.rows.length, 10);
+  await h.screenshot(page, 'lost-device-en');
+  await page.close();
+});

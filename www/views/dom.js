@@ -1,0 +1,40 @@
+// Small DOM helpers shared by the views. User text is only ever set with textContent.
+
+/** Create an element: el('td', {className: 'x', title: '…'}, child, 'text', …). */
+export function el(tag, props = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [key, value] of Object.entries(props)) {
+    if (key === 'dataset') Object.assign(node.dataset, value);
+    else if (key === 'style') for (const [name, v] of Object.entries(value)) node.style.setProperty(name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`), v);
+    else if (key.startsWith('aria') || key === 'role') node.setAttribute(key.replace(/^aria([A-Z])/, (_, c) => `aria-${c.toLowerCase()}`), value);
+    else node[key] = value;
+  }
+  node.append(...children.filter((c) => c != null));
+  return node;
+}
+
+/** A number as the page prints it: fixed digits, −∞ for a masked score, a true minus sign. */
+export function fmt(x, digits = 2) {
+  if (x === -Infinity || x == null) return '−∞';
+  if (x === Infinity) return '∞';
+  if (Number.isNaN(x)) return 'NaN';
+  const s = x.toFixed(digits);
+  return (s.startsWith('-') ? `−${s.slice(1)}` : s).replace(/^−(0\.0+)$/, '$1');
+}
+
+export function percent(p) {
+  return `${(p * 100).toFixed(p >= 0.1 ? 1 : 2)}%`;
+}
+
+/** How a token's text is shown: spaces, line breaks and invisible characters made visible. */
+export function tokenLabel(text) {
+  if (text == null || text === '') return '∅';
+  return text.replace(/[\p{Cc}\p{Cf}\p{Z}]/gu, (c) => {
+    if (c === ' ') return '␣';
+    if (c === '\n') return '↵';
+    if (c === '\t') return '⇥';
+    const code = c.codePointAt(0);
+    if (code < 0x20) return String.fromCodePoint(0x2400 + code);
+    return `⟨U+${code.toString(16).toUpperCase().padStart(4, '0')}⟩`;
+  });
+}

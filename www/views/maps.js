@@ -1,0 +1,215 @@
+// (4) Attention weights as pictures: the selected head's query × key heatmap (hover or arrow
+// keys read an exact weight), lines from the focus token to what it attends to, and a grid of
+// every layer × head thumbnail. Weights come as one (L, NH, T, T) array from the engine.
+
+import { t } from '../i18n.js';
+import { viridis, legend } from '../colors.js';
+import { el, fmt, tokenLabel } from './dom.js';
+
+const SVG = 'http://www.w3.org/2000/svg';
+const MASKED = '#d9d7d0';
+const svg = (tag, attrs = {}) => {
+  const node = document.createElementNS(SVG, tag);
+  for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, String(v));
+  return node;
+};
+
+/** The (T, T) weights of one head, as a view into the flat (L, NH, T, T) array. */
+function headWeights(weights, model, count, layer, head) {
+  const size = count * count;
+  const start = (layer * model.n_head + head) * size;
+  return weights.subarray(start, start + size);
+}
+
+function shorten(text, max = 8) {
+  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
+}
+
+export function mountMaps(root, actions) {
+  const $ = (sel) => root.querySelector(sel);
+  const canvas = $('#heatmap');
+  const readout = $('#heatmap-readout');
+  const heatmapLegend = $('#heatmap-legend');
+  const lines = $('#lines');
+  const grid = $('#grid');
+  let geometry = null; // what the heatmap last drew, for hit-testing
+  let cursor = null; // [query, key] under the mouse or keyboard cursor
+
+  function read(state) {
+    if (!geometry || !cursor) { readout.textContent = t(state.lang, 'maps.hover'); return; }
+    const [i, j] = cursor;
+    const hidden = !state.tokens.allowed[i * geometry.count + j];
+    readout.textContent = t(state.lang, 'maps.readout', {
+      query: geometry.labels[i], key: geometry.labels[j],
+      weight: hidden ? `${fmt(0, 4)} (${t(state.lang, 'mask.legend.blocked')})` : fmt(geometry.values[i * geometry.count + j], 4),
+    });
+  }
+  let lastState = null;
+  canvas.addEventListener('mousemove', (e) => {
+    if (!geometry) return;
+    const r = canvas.getBoundingClientRect();
+    const j = Math.floor((e.clientX - r.left - geometry.left) / geometry.cell);
+    const i = Math.floor((e.clientY - r.top - geometry.top) / geometry.cell);
+    cursor = i >= 0 && j >= 0 && i < geometry.count && j < geometry.count ? [i, j] : null;
+    canvas.title = cursor ? fmt(geometry.values[i * geometry.count + j], 4) : '';
+    read(lastState);
+  });
+  canvas.addEventListener('click', () => { if (cursor) actions.set({ focus: cursor[0] }); });
+  canvas.addEventListener('keydown', (e) => {
+    if (!geometry) return;
+    const moves = { ArrowUp: [-1, 0], ArrowDown: [1, 0], ArrowLeft: [0, -1], ArrowRight: [0, 1] };
+    if (e.key === 'Enter' && cursor) { actions.set({ focus: cursor[0] }); return; }
+    if (!moves[e.key]) return;
+    e.preventDefault();
+    e.stopPropagation();
+    const [i, j] = cursor || [geometry.count - 1, 0];
+    const clamp = (x) => Math.min(geometry.count - 1, Math.max(0, x));
+    cursor = [clamp(i + moves[e.key][0]), clamp(j + moves[e.key][1])];
+    draw(lastState);
+  });
+
+  function draw(state) {
+    const { weights, tokens, model, steps } = state;
+    const count = tokens.ids.length;
+    const values = headWeights(weights, model, count, steps.layer, steps.head);
+    const labels = tokens.display.map((d) => shorten(tokenLabel(d)));
+    const cell = Math.max(12, Math.min(40, Math.floor(360 / count)));
+    const left = 84;
+    const top = 84;
+    const width = left + cell * count + 4;
+    const height = top + cell * count + 4;
+    const ratio = window.devicePixelRatio || 1;
+    canvas.width = width * ratio;
+    canvas.height = height * ratio;
+    canvas.style.width = `${width}px`;
+    canvas.style.height = `${height}px`;
+    const g = canvas.getContext('2d');
+    g.scale(ratio, ratio);
+    g.clearRect(0, 0, width, height);
+    g.font = '12px system-ui, sans-serif';
+    g.fillStyle = getComputedStyle(canvas).color;
+    g.textBaseline = 'middle';
+    for (let i = 0; i < count; i++) {
+      g.textAlign = 'right';
+      g.font = i === steps.focus ? 'bold 12px system-ui, sans-serif' : '12px system-ui, sans-serif';
+      g.fillText(labels[i], left - 6, top + (i + 0.5) * cell);
+      g.save();
+      g.translate(left + (i + 0.5) * cell, top - 6);
+      g.rotate(-Math.PI / 3);
+      g.textAlign = 'left';
+      g.fillText(labels[i], 0, 0);
+      g.restore();
+    }
+    // Cells the mask hides are grey, not "weight 0": the query was never allowed to look there.
+    for (let i = 0; i < count; i++) {
+      for (let j = 0; j < count; j++) {
+        g.fillStyle = tokens.allowed[i * count + j] ? viridis(values[i * count + j]) : MASKED;
+        g.fillRect(left + j * cell, top + i * cell, cell - 1, cell - 1);
+      }
+    }
+    g.lineWidth = 2;
+    g.strokeStyle = '#e4007c';
+    g.strokeRect(left - 1, top + steps.focus * cell - 1, cell * count + 1, cell + 1);
+    if (cursor && cursor[0] < count && cursor[1] < count) {
+      g.strokeStyle = '#fff';
+      g.strokeRect(left + cursor[1] * cell + 1, top + cursor[0] * cell + 1, cell - 3, cell - 3);
+    } else cursor = null;
+    geometry = { values, labels, count, cell, left, top };
+    canvas.setAttribute('aria-label', t(state.lang, 'maps.heatmap', { layer: steps.layer, head: steps.head }));
+    read(state);
+    heatmapLegend.replaceChildren(
+      legend('viridis', t(state.lang, 'legend.weights'), '0', '1'),
+      el('span', { className: 'legend' }, el('span', { className: 'swatch', style: { background: MASKED }, textContent: '−∞' }), t(state.lang, 'mask.legend.blocked')),
+    );
+  }
+
+  function drawLines(state) {
+    const { weights, tokens, model, steps } = state;
+    const count = tokens.ids.length;
+    const values = headWeights(weights, model, count, steps.layer, steps.head);
+    const row = 26;
+    const width = 320;
+    lines.setAttribute('viewBox', `0 0 ${width} ${row * count + 10}`);
+    lines.setAttribute('width', String(width));
+    lines.setAttribute('height', String(row * count + 10));
+    const nodes = [];
+    for (let j = 0; j < count; j++) {
+      const w = values[steps.focus * count + j];
+      if (w > 0.005) {
+        nodes.push(svg('line', {
+          x1: 110, y1: row * steps.focus + row / 2 + 5, x2: 210, y2: row * j + row / 2 + 5,
+          stroke: viridis(0.25 + 0.75 * w), 'stroke-width': 1 + 9 * w, 'stroke-opacity': 0.25 + 0.75 * w,
+          'stroke-linecap': 'round',
+        }));
+        const title = svg('title');
+        title.textContent = fmt(w, 4);
+        nodes.at(-1).append(title);
+      }
+    }
+    for (let i = 0; i < count; i++) {
+      const label = shorten(tokenLabel(tokens.display[i]), 10);
+      const query = svg('text', { x: 104, y: row * i + row / 2 + 9, 'text-anchor': 'end', class: i === steps.focus ? 'focus' : 'dim' });
+      query.textContent = label;
+      const key = svg('text', { x: 216, y: row * i + row / 2 + 9, 'text-anchor': 'start' });
+      key.textContent = `${label}  ${fmt(values[steps.focus * count + i], 2)}`;
+      nodes.push(query, key);
+    }
+    lines.replaceChildren(...nodes);
+    lines.setAttribute('aria-label', t(state.lang, 'maps.lines', { focus: tokenLabel(tokens.display[steps.focus]) }));
+  }
+
+  function drawGrid(state) {
+    const { weights, tokens, model, steps } = state;
+    const count = tokens.ids.length;
+    const size = 64;
+    const rows = [el('div', { className: 'grid-row grid-head' }, el('span'),
+      ...Array.from({ length: model.n_head }, (_, h) => el('span', { textContent: `${t(state.lang, 'steps.head')} ${h}` })))];
+    for (let l = 0; l < model.n_layer; l++) {
+      const thumbs = Array.from({ length: model.n_head }, (_, h) => {
+        const values = headWeights(weights, model, count, l, h);
+        const c = el('canvas', { width: size, height: size });
+        const g = c.getContext('2d');
+        const cell = size / count;
+        for (let i = 0; i < count; i++) {
+          for (let j = 0; j < count; j++) {
+            g.fillStyle = viridis(values[i * count + j]);
+            g.fillRect(j * cell, i * cell, Math.ceil(cell), Math.ceil(cell));
+          }
+        }
+        const selected = l === steps.layer && h === steps.head;
+        const button = el('button', {
+          type: 'button', className: `thumb${selected ? ' selected' : ''}`,
+          ariaLabel: t(state.lang, 'maps.thumb', { layer: l, head: h }), ariaPressed: String(selected),
+          title: t(state.lang, 'maps.thumb', { layer: l, head: h }),
+        }, c);
+        button.addEventListener('click', () => actions.set({ layer: l, head: h }));
+        return button;
+      });
+      rows.push(el('div', { className: 'grid-row' }, el('span', { textContent: `${t(state.lang, 'steps.layer')} ${l}` }), ...thumbs));
+    }
+    grid.replaceChildren(...rows, legend('viridis', t(state.lang, 'legend.weights'), '0', '1'));
+  }
+
+  let drawn = null;
+  return (state) => {
+    lastState = state;
+    const ready = state.weights && state.tokens && state.steps && state.model;
+    $('#maps').classList.toggle('empty', !ready);
+    if (!ready) {
+      geometry = null;
+      grid.replaceChildren();
+      lines.replaceChildren();
+      canvas.width = 0;
+      return;
+    }
+    // Redraw only when what the pictures depend on changed.
+    const key = [state.weights, state.steps, state.lang];
+    if (drawn && key.every((k, i) => k === drawn[i])) return;
+    drawn = key;
+    $('#heatmap-caption').textContent = t(state.lang, 'maps.heatmap', { layer: state.steps.layer, head: state.steps.head });
+    $('#lines-caption').textContent = t(state.lang, 'maps.lines', { focus: tokenLabel(state.tokens.display[state.steps.focus]) });
+    draw(state);
+    drawLines(state);
+    drawGrid(state);
+  };
+}

@@ -1,0 +1,94 @@
+// The frame around the views: static labels in the chosen language, the language switch,
+// download progress, error messages, engine status and backend switch, and the compact
+// embedded mode (which reports its height to the page that embeds it).
+
+import { t } from '../i18n.js';
+
+const BACKEND_LABEL = { gpu: 'status.gpu', simd: 'status.simd', scalar: 'status.scalar' };
+
+function bytes(n) {
+  return n >= 1 << 20 ? `${(n / (1 << 20)).toFixed(1)} MB` : `${Math.round(n / 1024)} KB`;
+}
+
+export function mountShell(root, actions) {
+  const $ = (sel) => root.querySelector(sel);
+  const progress = $('#progress');
+  const error = $('#error');
+  const badge = $('#status-badge');
+  $('#lang-switch').addEventListener('click', () => {
+    actions.set({ lang: document.documentElement.lang === 'zh-CN' ? 'en' : 'zh' });
+  });
+  error.querySelector('.error-retry').addEventListener('click', () => actions.retry());
+  error.querySelector('.error-dismiss').addEventListener('click', () => actions.dismissError());
+  $('#backend').addEventListener('change', (e) => actions.setBackend(e.target.value));
+
+  let lang = null;
+  let embedObserver = null;
+  return (state) => {
+    const tr = (key, params) => t(state.lang, key, params);
+    if (lang !== state.lang) {
+      lang = state.lang;
+      document.documentElement.lang = lang === 'zh' ? 'zh-CN' : 'en';
+      for (const node of root.querySelectorAll('[data-i18n]')) node.textContent = tr(node.dataset.i18n);
+      $('#text-input').placeholder = tr('input.placeholder');
+      $('#lang-switch').textContent = tr('lang.switch');
+      $('#lang-switch').setAttribute('aria-label', tr('lang.switch.label'));
+      document.title = tr('title');
+    }
+
+    document.body.classList.toggle('embed', state.embed);
+    if (state.embed && !embedObserver && window.parent !== window) {
+      embedObserver = new ResizeObserver(() => {
+        window.parent.postMessage({ type: 'attention-playground:height', height: document.documentElement.scrollHeight }, '*');
+      });
+      embedObserver.observe(document.body);
+    }
+    if (state.embed) {
+      const full = new URL(location.href);
+      full.searchParams.delete('embed');
+      $('#embed-open').href = full.href;
+    }
+
+    const loading = state.loading;
+    progress.hidden = !loading;
+    if (loading) {
+      let text = tr('load.wasm');
+      let fraction = 0.05;
+      if (loading.phase === 'model') {
+        text = loading.total
+          ? tr('load.model', { done: bytes(loading.done), total: bytes(loading.total) })
+          : tr('load.model.unknown', { done: bytes(loading.done) });
+        fraction = loading.total ? 0.1 + 0.8 * (loading.done / loading.total) : 0.5;
+      } else if (loading.phase === 'start') {
+        text = tr('load.start');
+        fraction = 0.95;
+      }
+      progress.querySelector('.progress-bar').style.width = `${Math.round(fraction * 100)}%`;
+      progress.setAttribute('aria-valuenow', String(Math.round(fraction * 100)));
+      progress.querySelector('.progress-text').textContent = text;
+    }
+
+    const problem = state.error || (state.lostDevice ? { kind: 'lost' } : null);
+    error.hidden = !problem;
+    if (problem) {
+      const key = { model: 'error.model', wasm: 'error.wasm', lost: 'error.lost' }[problem.kind] || 'error.engine';
+      error.querySelector('.error-text').textContent = tr(key, { message: problem.message || '' });
+      error.querySelector('.error-retry').hidden = problem.kind === 'lost';
+      error.dataset.kind = problem.kind;
+    }
+
+    const status = state.status;
+    badge.textContent = status ? tr('status.backend', { backend: tr(BACKEND_LABEL[status.kind]) }) : tr('load.wasm');
+    badge.dataset.backend = status ? status.kind : '';
+    const lines = [];
+    if (status) {
+      lines.push(tr('status.backend', { backend: tr(BACKEND_LABEL[status.kind]) }));
+      if (status.reason) lines.push(status.reason);
+      if (status.adapter) lines.push(tr('status.adapter', { adapter: status.adapter }));
+    }
+    if (state.ms != null) lines.push(tr('status.time', { ms: state.ms.toFixed(1) }));
+    lines.push(tr('status.forwards', { n: state.forwards }));
+    $('#engine-status').textContent = lines.join(' · ');
+    $('#backend').value = state.backend;
+  };
+}

@@ -1,0 +1,70 @@
+// (1) The text box and its tokens as coloured chips with their ids. A chip that stays the same
+// between updates is kept, so only new tokens animate in (e.g. while generating).
+
+import { t } from '../i18n.js';
+import { chipColour } from '../colors.js';
+import { el, tokenLabel } from './dom.js';
+
+const EXAMPLES = ['小明 喜欢 苹果', 'The cat sat on the', '我 今天 很'];
+
+export function mountTokens(root, actions) {
+  const input = root.querySelector('#text-input');
+  const list = root.querySelector('#tokens');
+  const note = root.querySelector('#tokens-note');
+  const examples = root.querySelector('.examples');
+  input.addEventListener('input', () => actions.set({ text: input.value }));
+  for (const example of EXAMPLES) {
+    const button = el('button', { type: 'button', className: 'example', textContent: example });
+    button.addEventListener('click', () => { input.value = example; actions.set({ text: example }); });
+    examples.append(' ', button);
+  }
+
+  let chips = [];
+  return (state) => {
+    const tr = (key, params) => t(state.lang, key, params);
+    if (input.value !== state.text) input.value = state.text;
+    input.disabled = state.generating;
+
+    const tokens = state.tokens;
+    if (!tokens || tokens.ids.length === 0) {
+      chips = [];
+      list.replaceChildren();
+      note.textContent = state.text.trim() === '' || tokens ? tr('input.empty') : '';
+      return;
+    }
+
+    const next = tokens.ids.map((id, i) => {
+      const key = `${id}|${tokens.display[i]}|${tokens.partial[i]}`;
+      const old = chips[i];
+      if (old && old.key === key) return old;
+      const label = tokenLabel(tokens.display[i]);
+      const title = [`#${i}  id ${id}`, tr('tokens.pick')];
+      if (tokens.partial[i]) title.push(tr('tokens.part'));
+      if (tokens.display[i].startsWith(' ')) title.push(tr('tokens.space'));
+      const node = el('button', {
+        type: 'button',
+        className: `chip${tokens.partial[i] ? ' partial' : ''}${old ? '' : ' fresh'}`,
+        title: title.join(' · '),
+        style: { '--chip': chipColour(i) },
+        dataset: { index: String(i), id: String(id) },
+      }, el('span', { className: 'chip-text', textContent: label }), el('span', { className: 'chip-id', textContent: String(id) }));
+      node.addEventListener('click', () => actions.set({ focus: i, detailKey: null }));
+      node.addEventListener('animationend', () => node.classList.remove('fresh'), { once: true });
+      return { key, node };
+    });
+    const nodes = next.map((c) => c.node);
+    if (tokens.dropped) nodes.push(el('span', { className: 'dropped', textContent: tokens.dropped }));
+    if (nodes.length !== list.childNodes.length || nodes.some((n, i) => list.childNodes[i] !== n)) list.replaceChildren(...nodes);
+    chips = next;
+    const focus = state.steps ? state.steps.focus : -1;
+    next.forEach((c, i) => {
+      c.node.classList.toggle('focused', i === focus);
+      c.node.setAttribute('aria-pressed', String(i === focus));
+    });
+
+    const parts = [tr('tokens.count', { n: tokens.ids.length })];
+    if (tokens.truncated) parts.push(tr('tokens.truncated', { max: tokens.context, dropped: tokens.total - tokens.ids.length }));
+    note.textContent = parts.join(' · ');
+    note.classList.toggle('warn', tokens.truncated);
+  };
+}
