@@ -55,13 +55,14 @@ pub unsafe fn gemm<L: Lanes>(out: MatrixMut, x: Matrix, w: Matrix, bias: Option<
     }
     let p = GemmPointers { out: out.data.as_mut_ptr(), out_stride: out.stride, x: x.data.as_ptr(), x_stride: x.stride, w: w.data.as_ptr(), w_stride: w.stride, bias: bias.map(|b| b.as_ptr()), k };
 
+    let mut packed = Vec::new();
     let mut j0 = 0;
     while j0 + 2 * L::WIDTH <= n {
-        gemm_panel::<L, 2>(&p, m, j0);
+        gemm_panel::<L, 2>(&p, m, j0, &mut packed);
         j0 += 2 * L::WIDTH;
     }
     while j0 + L::WIDTH <= n {
-        gemm_panel::<L, 1>(&p, m, j0);
+        gemm_panel::<L, 1>(&p, m, j0, &mut packed);
         j0 += L::WIDTH;
     }
     // The last columns, fewer than one register.
@@ -88,25 +89,45 @@ struct GemmPointers {
     k: usize,
 }
 
+/// A (K, width) panel of w: row kk starts at `w + kk * stride`.
+struct Panel {
+    w: *const f32,
+    stride: usize,
+}
+
 /// Columns j0..j0 + NR·WIDTH of every row.
+///
+/// When more than one row tile will read this panel of w, it is first copied into `packed`,
+/// contiguous: in place its K rows lie N floats apart, a different page every few rows, while
+/// the copy streams through cache and TLB once per tile.
 #[inline(always)]
-unsafe fn gemm_panel<L: Lanes, const NR: usize>(p: &GemmPointers, m: usize, j0: usize) {
+unsafe fn gemm_panel<L: Lanes, const NR: usize>(p: &GemmPointers, m: usize, j0: usize, packed: &mut Vec<f32>) {
+    let width = NR * L::WIDTH;
+    let panel = if m > ROWS {
+        packed.clear();
+        for kk in 0..p.k {
+            packed.extend_from_slice(std::slice::from_raw_parts(p.w.add(kk * p.w_stride + j0), width));
+        }
+        Panel { w: packed.as_ptr(), stride: width }
+    } else {
+        Panel { w: p.w.add(j0), stride: p.w_stride }
+    };
     let mut i0 = 0;
     while i0 + ROWS <= m {
-        gemm_tile::<L, ROWS, NR>(p, i0, j0);
+        gemm_tile::<L, ROWS, NR>(p, &panel, i0, j0);
         i0 += ROWS;
     }
     for i in i0..m {
-        gemm_tile::<L, 1, NR>(p, i, j0);
+        gemm_tile::<L, 1, NR>(p, &panel, i, j0);
     }
 }
 
 /// The (R, NR·WIDTH) block of out at (i0, j0): R·NR accumulators, one pass over K.
 #[inline(always)]
-unsafe fn gemm_tile<L: Lanes, const R: usize, const NR: usize>(p: &GemmPointers, i0: usize, j0: usize) {
+unsafe fn gemm_tile<L: Lanes, const R: usize, const NR: usize>(p: &GemmPointers, panel: &Panel, i0: usize, j0: usize) {
     let mut acc = [[L::zero(); NR]; R];
     for kk in 0..p.k {
-        let w_k = p.w.add(kk * p.w_stride + j0);
+        let w_k = panel.w.add(kk * panel.stride);
         let mut w_regs = [L::zero(); NR];
         for (c, w_reg) in w_regs.iter_mut().enumerate() {
             *w_reg = L::load(w_k.add(c * L::WIDTH));
