@@ -12,8 +12,9 @@ pub struct GptConfig {
     pub n_layer: usize,
     /// NH: attention heads per block; `n_embd` must divide evenly.
     pub n_head: usize,
-    /// P: the longest sequence the position embedding covers (old configs call it `n_ctx`).
-    #[serde(alias = "n_ctx")]
+    /// P: the longest sequence the position embedding covers. Old configs call it `n_ctx`;
+    /// GPT-2's own config.json has both (see [`GptConfig::from_json`]).
+    #[serde(default)]
     pub n_positions: usize,
     /// V: number of tokens.
     pub vocab_size: usize,
@@ -28,8 +29,16 @@ fn default_layer_norm_epsilon() -> f32 {
 
 impl GptConfig {
     pub fn from_json(text: &str) -> Result<Self> {
-        let config: Self = serde_json::from_str(text)
-            .map_err(|e| Error::Model(format!("config.json: {e}")))?;
+        /// `n_ctx`, read only when `n_positions` is absent.
+        #[derive(Deserialize)]
+        struct Context {
+            n_ctx: Option<usize>,
+        }
+        let bad = |e: serde_json::Error| Error::Model(format!("config.json: {e}"));
+        let mut config: Self = serde_json::from_str(text).map_err(bad)?;
+        if config.n_positions == 0 {
+            config.n_positions = serde_json::from_str::<Context>(text).map_err(bad)?.n_ctx.unwrap_or(0);
+        }
         config.validate()?;
         Ok(config)
     }
@@ -62,5 +71,33 @@ impl GptConfig {
     /// HS: channels per head.
     pub fn head_size(&self) -> usize {
         self.n_embd / self.n_head
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_gpt2s_config_with_both_context_fields() {
+        let text = r#"{"n_embd": 768, "n_layer": 12, "n_head": 12, "n_ctx": 1024, "n_positions": 1024,
+                       "vocab_size": 50257, "layer_norm_epsilon": 1e-05, "model_type": "gpt2"}"#;
+        let config = GptConfig::from_json(text).unwrap();
+        assert_eq!((config.n_positions, config.head_size()), (1024, 64));
+    }
+
+    #[test]
+    fn falls_back_to_n_ctx_and_rejects_a_missing_context() {
+        let old = r#"{"n_embd": 8, "n_layer": 1, "n_head": 2, "n_ctx": 32, "vocab_size": 10}"#;
+        assert_eq!(GptConfig::from_json(old).unwrap().n_positions, 32);
+        let none = r#"{"n_embd": 8, "n_layer": 1, "n_head": 2, "vocab_size": 10}"#;
+        let error = GptConfig::from_json(none).unwrap_err().to_string();
+        assert!(error.contains("n_positions"), "{error}");
+    }
+
+    #[test]
+    fn rejects_heads_that_do_not_divide_the_width() {
+        let text = r#"{"n_embd": 10, "n_layer": 1, "n_head": 3, "n_positions": 8, "vocab_size": 10}"#;
+        assert!(GptConfig::from_json(text).unwrap_err().to_string().contains("divisible"));
     }
 }
