@@ -1,5 +1,5 @@
 # Conveniences over scripts/ (the README's two commands are the scripts themselves).
-.PHONY: serve test wasm setup bench model
+.PHONY: serve test wasm setup bench bench-wasm model
 serve: ; ./scripts/serve.sh
 test: ; ./scripts/test.sh
 wasm: ; ./scripts/build-wasm.sh
@@ -8,3 +8,6 @@ bench:
 	cargo run --release --example bench_cpu
 	cargo run --release --example bench_gpu
 model: ; ./scripts/train-default-model.sh
+# Scalar vs SIMD in headless Chromium (prints figures; not a test).
+bench-wasm:
+	./scripts/bench-wasm.sh
