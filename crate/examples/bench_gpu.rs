@@ -107,12 +107,12 @@ fn time_op<B: Backend>(backend: &B, inputs: &[&Tensor], op: impl Fn(&B, &[B::Ten
     repeat(|| op(backend, &inputs), |out| read(backend, out))
 }
 
-/// Median of 3 forward passes (after a warm-up), each including the read of its logits.
+/// Mean of 3 forward passes (after a warm-up), each including the read of its logits.
 fn time_forward<B: Backend>(model: &Gpt<B>, ids: &[u32]) -> Duration {
     let origin = Instant::now();
     let clock = || origin.elapsed().as_secs_f64() * 1e3;
     let timing = pollster::block_on(bench::time_forward(model, ids, 3, clock)).expect("forward failed");
-    Duration::from_secs_f64(timing.median_ms / 1e3)
+    Duration::from_secs_f64(timing.mean_ms / 1e3)
 }
 
 /// Warm up once, then run `f` repeatedly (at least once, about `BUDGET` in all) and `finish`
