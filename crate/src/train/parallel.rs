@@ -31,10 +31,14 @@ pub fn for_each_row_block2(
     b_len: usize,
     f: impl Fn(usize, &mut [f32], &mut [f32]) + Sync,
 ) {
-    let rows = if a_len == 0 { 0 } else { a.len() / a_len };
-    let threads = threads().min(rows).max(1);
+    // In wasm there are no threads: one block.
+    #[cfg(target_arch = "wasm32")]
+    let _ = b_len;
+    #[cfg(not(target_arch = "wasm32"))]
+    let threads = threads().min(if a_len == 0 { 0 } else { a.len() / a_len }).max(1);
     #[cfg(not(target_arch = "wasm32"))]
     if threads > 1 {
+        let rows = a.len() / a_len;
         let per = rows.div_ceil(threads);
         let f = &f;
         std::thread::scope(|scope| {
