@@ -33,7 +33,7 @@ pub fn for_each_row_block2(
 ) {
     // In wasm there are no threads: one block.
     #[cfg(target_arch = "wasm32")]
-    let _ = b_len;
+    let _ = (a_len, b_len);
     #[cfg(not(target_arch = "wasm32"))]
     let threads = threads().min(if a_len == 0 { 0 } else { a.len() / a_len }).max(1);
     #[cfg(not(target_arch = "wasm32"))]
