@@ -240,18 +240,9 @@ mod cli {
             eprintln!("error: internal error (a bug, please report it): {message}");
         }));
         let cli = Cli::parse();
-        // Training reports progress on the terminal rather than printing one JSON document.
-        if let Command::Train(args) = cli.command {
-            return match attention_playground::train::run(args) {
-                Ok(()) => ExitCode::SUCCESS,
-                Err(error) => {
-                    eprintln!("error: {error}");
-                    ExitCode::FAILURE
-                }
-            };
-        }
         match pollster::block_on(run(cli)) {
-            Ok(output) => match print_json(&output) {
+            Ok(None) => ExitCode::SUCCESS,
+            Ok(Some(output)) => match print_json(&output) {
                 Ok(()) => ExitCode::SUCCESS,
                 // A closed pipe (e.g. `| head`) is not worth a message.
                 Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
@@ -273,9 +264,11 @@ mod cli {
         out.flush()
     }
 
-    /// The command's output, as JSON.
-    async fn run(cli: Cli) -> Result<String> {
-        match cli.command {
+    /// The command's output, as JSON; none for training, which reports progress on the
+    /// terminal instead.
+    async fn run(cli: Cli) -> Result<Option<String>> {
+        let json = match cli.command {
+            Command::Train(args) => return attention_playground::train::run(args).map(|()| None),
             Command::Forward { model, input, mask } => {
                 let (mut engine, tokenizer) = open(&model).await?;
                 let ids = input_ids(&input, tokenizer.as_ref())?;
@@ -340,8 +333,8 @@ mod cli {
                     .ok_or_else(|| Error::Tokenizer(format!("{} has no tokenizer.json", dir.display())))?;
                 Ok(to_json(&tokenizer.encode(&text)?))
             }
-            Command::Train(_) => unreachable!("handled in main"),
-        }
+        };
+        json.map(Some)
     }
 
     /// The model directory's engine, and its tokenizer if it has one.
