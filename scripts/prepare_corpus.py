@@ -9,6 +9,10 @@ dropped, pairs with a placeholder translation skipped), shuffled with a fixed se
 last 10 % (the trainer's validation split) covers every HSK level. Data: hsk-sentences-audio
 1.0.0, CC-BY-SA-4.0.
 
+Writes CORPUS_DIR/hsk-en.txt: the English translations of those pairs alone, line for line in
+the same order, so that the validation split holds out the same sentences. Simple modern English
+that a prompt like "He likes" can continue.
+
 Writes CORPUS_DIR/hsk-words.txt: one "word | English gloss" line per distinct word of those
 sentences (`喜欢 | to like`), the gloss cut to its first sense, for words the sentences use
 too rarely to learn from context. Same source and licence.
@@ -70,6 +74,9 @@ def main() -> None:
     pairs = bilingual_pairs(sentences)
     random.Random(0).shuffle(pairs)
     (corpus_dir / "hsk.txt").write_text("\n".join(pairs) + "\n", encoding="utf-8")
+    # The same pairs' English alone, in the same order (so the same lines are held out).
+    english = [pair.split(" | ", 1)[1] for pair in pairs]
+    (corpus_dir / "hsk-en.txt").write_text("\n".join(english) + "\n", encoding="utf-8")
     words = word_glosses(sentences)
     random.Random(0).shuffle(words)
     (corpus_dir / "hsk-words.txt").write_text("\n".join(words) + "\n", encoding="utf-8")

@@ -4,6 +4,7 @@
 use attention_playground::train::attention::{attention_backward, attention_forward};
 use attention_playground::train::cross_entropy::{cross_entropy_backward, cross_entropy_forward};
 use attention_playground::train::data::{split_lines, Dataset, Source};
+use attention_playground::train::dropout::{dropout_backward, dropout_forward, dropout_mask};
 use attention_playground::train::embedding::{embedding_backward, embedding_forward};
 use attention_playground::train::gelu::{gelu_backward, gelu_forward};
 use attention_playground::train::layernorm::{layernorm_backward, layernorm_forward};
@@ -205,7 +206,40 @@ fn tiny_config() -> GptConfig {
 }
 
 #[test]
+fn dropout_zeroes_about_p_and_keeps_the_expected_value() {
+    let mut rng = ChaCha8Rng::seed_from_u64(11);
+    let mut mask = vec![0.0; 20_000];
+    dropout_mask(&mut mask, 0.25, &mut rng);
+    let dropped = mask.iter().filter(|&&m| m == 0.0).count() as f32 / mask.len() as f32;
+    assert!((dropped - 0.25).abs() < 0.01, "dropped {dropped}");
+    assert!(mask.iter().all(|&m| m == 0.0 || (m - 1.0 / 0.75).abs() < 1e-6));
+    let mean = mask.iter().sum::<f32>() / mask.len() as f32;
+    assert!((mean - 1.0).abs() < 0.02, "E[mask] = {mean}");
+    // The backward pass of x ⊙ mask is dy ⊙ mask.
+    let (x, r) = (random(&mut rng, 30, 1.0), random(&mut rng, 30, 1.0));
+    let forward = |x: &[f32]| {
+        let mut y = x.to_vec();
+        dropout_forward(&mut y, &mask[..30]);
+        project(&y, &r)
+    };
+    let mut dx = vec![0.0; 30];
+    dropout_backward(&mut dx, &r, &mask[..30]);
+    check_gradient("dropout dx", &x, &dx, forward);
+}
+
+#[test]
 fn whole_model_gradient_matches_finite_differences() {
+    check_whole_model_gradient(0.0);
+}
+
+#[test]
+fn whole_model_gradient_with_dropout_matches_finite_differences() {
+    check_whole_model_gradient(0.3);
+}
+
+/// The gradient of every parameter tensor of a tiny model against finite differences, with the
+/// dropout masks (if any) drawn once and held fixed, as within one training step.
+fn check_whole_model_gradient(dropout: f32) {
     let cfg = tiny_config();
     let mut rng = ChaCha8Rng::seed_from_u64(9);
     let mut weights = random_weights(&cfg, 9);
@@ -217,8 +251,10 @@ fn whole_model_gradient_matches_finite_differences() {
     let ids: Vec<u32> = (0..batch * t).map(|_| rng.random_range(0..cfg.vocab_size as u32)).collect();
     let targets: Vec<u32> = (0..batch * t).map(|_| rng.random_range(0..cfg.vocab_size as u32)).collect();
     let mut acts = Activations::new(&cfg, batch, t).unwrap();
+    acts.draw_dropout(dropout, &mut rng).unwrap();
+    let with_masks = acts.clone();
     let loss_of = |w: &attention_playground::weights::HostWeights| {
-        let mut acts = Activations::new(&cfg, batch, t).unwrap();
+        let mut acts = with_masks.clone();
         acts.forward(w, &cfg, &ids).unwrap();
         acts.cross_entropy(&targets, cfg.vocab_size).unwrap() as f64
     };
@@ -259,17 +295,27 @@ fn tiny_training(steps: usize, seed: u64) -> TrainConfig {
         warmup_steps: 5,
         grad_clip: 1.0,
         weight_decay: 0.1,
+        dropout: 0.0,
         seed,
     }
 }
 
 #[test]
 fn a_short_training_run_learns_and_is_reproducible() {
+    short_run_learns_and_is_reproducible(0.0);
+}
+
+#[test]
+fn a_short_training_run_with_dropout_learns_and_is_reproducible() {
+    short_run_learns_and_is_reproducible(0.1);
+}
+
+fn short_run_learns_and_is_reproducible(dropout: f32) {
     let cfg = tiny_config();
     let data = counting_dataset(6, cfg.vocab_size as u32);
     let val = data.val_batches(0, 8, 4);
     let run = || {
-        let mut trainer = Trainer::new(cfg.clone(), tiny_training(150, 42)).unwrap();
+        let mut trainer = Trainer::new(cfg.clone(), TrainConfig { dropout, ..tiny_training(150, 42) }).unwrap();
         let before = trainer.evaluate(&val).unwrap();
         let losses: Vec<f32> = (0..150).map(|_| trainer.train_step(&data).unwrap().loss).collect();
         (before, trainer.evaluate(&val).unwrap(), losses)
@@ -283,10 +329,44 @@ fn a_short_training_run_learns_and_is_reproducible() {
     // Same seed, same curve, bit for bit.
     assert_eq!(run().2, losses);
     let other_seed = {
-        let mut trainer = Trainer::new(cfg.clone(), tiny_training(150, 7)).unwrap();
+        let mut trainer = Trainer::new(cfg.clone(), TrainConfig { dropout, ..tiny_training(150, 7) }).unwrap();
         trainer.train_step(&data).unwrap().loss
     };
     assert_ne!(other_seed, losses[0]);
+}
+
+#[test]
+fn windows_at_line_starts_begin_after_a_newline() {
+    const NEWLINE: u32 = 0;
+    // Lines of 1 to 4 tokens (ids 1..=9), each ended by NEWLINE.
+    let mut rng = ChaCha8Rng::seed_from_u64(12);
+    let mut lines = |n: usize| -> Vec<u32> {
+        (0..n).flat_map(|_| (0..rng.random_range(1..=4)).map(|_| rng.random_range(1..10u32)).chain([NEWLINE]).collect::<Vec<_>>()).collect()
+    };
+    let (train, val) = (lines(300), lines(60));
+    let t = 6;
+    let data = Dataset::new(vec![Source { name: "lines".into(), weight: 1.0, train: train.clone(), val: val.clone() }], t)
+        .unwrap()
+        .at_line_starts(NEWLINE);
+    let begins_a_line = |tokens: &[u32], window: &[u32]| {
+        (0..tokens.len() - t).any(|s| &tokens[s..s + t] == window && (s == 0 || tokens[s - 1] == NEWLINE))
+    };
+    let mut rng = ChaCha8Rng::seed_from_u64(13);
+    let batch = data.train_batch(&mut rng, 50);
+    for (window, targets) in batch.ids.chunks(t).zip(batch.targets.chunks(t)) {
+        assert_ne!(window[0], NEWLINE, "a window starts on the newline itself");
+        assert!(begins_a_line(&train, window), "{window:?} does not begin a line");
+        assert_eq!(&window[1..], &targets[..t - 1], "targets are the inputs shifted by one");
+    }
+    let val_batches = data.val_batches(0, 4, 3);
+    let windows: Vec<&[u32]> = val_batches.iter().flat_map(|b| b.ids.chunks(t)).collect();
+    assert!(windows.len() > 4, "only {} validation windows", windows.len());
+    assert!(windows.iter().all(|w| begins_a_line(&val, w)));
+    // Without line starts the same data gives windows anywhere, and most do not begin a line.
+    let anywhere = Dataset::new(vec![Source { name: "lines".into(), weight: 1.0, train: train.clone(), val }], t).unwrap();
+    let batch = anywhere.train_batch(&mut rng, 200);
+    let at_start = batch.ids.chunks(t).filter(|w| w[0] != NEWLINE && begins_a_line(&train, w)).count();
+    assert!(at_start < 150, "{at_start} of 200 windows begin a line");
 }
 
 #[test]

@@ -62,6 +62,9 @@ pub struct Args {
     pub grad_clip: f32,
     #[arg(long, default_value_t = 0.1)]
     pub weight_decay: f32,
+    /// Dropout probability on the embeddings and each sub-layer's output (training only).
+    #[arg(long, default_value_t = 0.0)]
+    pub dropout: f32,
     /// Measure validation loss, print samples and save a checkpoint every N steps.
     #[arg(long, default_value_t = 250)]
     pub eval_every: usize,
@@ -75,6 +78,9 @@ pub struct Args {
     /// Threads for the kernels (the result does not depend on it).
     #[arg(long, default_value_t = 2)]
     pub threads: usize,
+    /// Let training and validation windows begin anywhere, not only at the start of a line.
+    #[arg(long)]
+    pub windows_anywhere: bool,
     /// Prompts continued at each evaluation.
     #[arg(long = "prompt", default_values_t = ["他 喜欢".to_string(), "He likes".to_string()])]
     pub prompts: Vec<String>,
@@ -149,7 +155,11 @@ pub fn run(args: Args) -> Result<()> {
         let (train, val) = split_lines(text, args.val_fraction);
         sources.push(Source { name: path.clone(), weight: *weight, train: encode(&tokenizer, train)?, val: encode(&tokenizer, val)? });
     }
-    let data = Dataset::new(sources, args.n_positions)?;
+    let mut data = Dataset::new(sources, args.n_positions)?;
+    if !args.windows_anywhere {
+        let newline = newline_id(&tokenizer)?;
+        data = data.at_line_starts(newline);
+    }
 
     let model = GptConfig {
         n_embd: args.n_embd,
@@ -168,6 +178,7 @@ pub fn run(args: Args) -> Result<()> {
         warmup_steps: args.warmup,
         grad_clip: args.grad_clip,
         weight_decay: args.weight_decay,
+        dropout: args.dropout,
         seed: args.seed,
     };
     let mut trainer = Trainer::new(model.clone(), config.clone())?;
@@ -261,7 +272,8 @@ fn tokenizer_mix<'a>(parts: &[(f32, &'a str)]) -> Vec<&'a str> {
         .iter()
         .map(|(w, text)| {
             let share = ((w * bytes_per_weight) as usize).min(text.len());
-            let cut = text[share..].find('\n').map_or(text.len(), |i| share + i + 1);
+            // Cut after a newline (a byte search: `share` may fall inside a multi-byte character).
+            let cut = text.as_bytes()[share..].iter().position(|&b| b == b'\n').map_or(text.len(), |i| share + i + 1);
             &text[..cut]
         })
         .collect()
@@ -278,6 +290,11 @@ fn parse_corpus_spec(spec: &str) -> Result<(String, f32)> {
 fn encode(tokenizer: &Tokenizer, text: &str) -> Result<Vec<u32>> {
     let encoding = tokenizer.encode(text, false).map_err(|e| Error::Tokenizer(e.to_string()))?;
     Ok(encoding.get_ids().to_vec())
+}
+
+/// The token of "\n" on its own (byte-level BPE spells the newline byte `Ċ`).
+fn newline_id(tokenizer: &Tokenizer) -> Result<u32> {
+    tokenizer.token_to_id("Ċ").ok_or_else(|| Error::Tokenizer("the tokenizer has no newline token `Ċ`".into()))
 }
 
 /// Each prompt continued to the end of its line, sampled at temperature 0.8 with a fixed seed.
@@ -309,4 +326,23 @@ fn save_checkpoint(trainer: &Trainer, out: &Path) -> Result<()> {
 
 pub(super) fn io_error(path: &Path, e: std::io::Error) -> Error {
     Error::Io(std::io::Error::new(e.kind(), format!("{}: {e}", path.display())))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::tokenizer_mix;
+
+    #[test]
+    fn tokenizer_mix_cuts_whole_lines_even_inside_multibyte_text() {
+        let chinese = "喜欢 | to like\n苹果 | apple\n户外 | outdoor\n";
+        let english = "a\n".repeat(100);
+        // 49 bytes of Chinese, 200 of English. Equal weights: Chinese whole, English cut after
+        // the newline that follows its 49th byte.
+        let mix = tokenizer_mix(&[(1.0, chinese), (1.0, &english)]);
+        assert_eq!(mix, [chinese, &english[..50]]);
+        // Chinese at 0.11 of English's weight: its share, 22 bytes, ends inside `果`.
+        let mix = tokenizer_mix(&[(0.11, chinese), (1.0, &english)]);
+        assert_eq!(mix, ["喜欢 | to like\n苹果 | apple\n", english.as_str()]);
+        assert!(mix.iter().all(|part| part.ends_with('\n')));
+    }
 }

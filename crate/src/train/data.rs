@@ -38,6 +38,10 @@ pub struct Batch {
 pub struct Dataset {
     pub sources: Vec<Source>,
     pub seq_len: usize,
+    /// Per source, where a training window may begin: `None` = anywhere, otherwise the first
+    /// token of each line (see [`Dataset::at_line_starts`]).
+    train_starts: Vec<Option<Vec<usize>>>,
+    val_starts: Vec<Option<Vec<usize>>>,
 }
 
 impl Dataset {
@@ -58,7 +62,26 @@ impl Dataset {
                 return Err(Error::Input(format!("{}: the sampling weight must be positive", s.name)));
             }
         }
-        Ok(Self { sources, seq_len })
+        let none = vec![None; sources.len()];
+        Ok(Self { train_starts: none.clone(), val_starts: none, sources, seq_len })
+    }
+
+    /// Begin every window at the start of a line (the token after `newline`, or the stream's
+    /// first token), as a learner's text begins at position 0 in the playground: the model then
+    /// learns what the start of a sentence looks like instead of seeing lines cut mid-word.
+    /// Every part has more than T tokens (checked by [`Dataset::new`]), so position 0 always
+    /// qualifies.
+    pub fn at_line_starts(mut self, newline: u32) -> Self {
+        let t = self.seq_len;
+        let starts_of = |tokens: &[u32]| -> Vec<usize> {
+            let after_newline = tokens.iter().enumerate().filter(|&(_, &id)| id == newline).map(|(i, _)| i + 1);
+            std::iter::once(0).chain(after_newline).filter(|&s| s + t < tokens.len()).collect()
+        };
+        for (i, source) in self.sources.iter().enumerate() {
+            self.train_starts[i] = Some(starts_of(&source.train));
+            self.val_starts[i] = Some(starts_of(&source.val));
+        }
+        self
     }
 
     /// `batch` random windows of the training parts, each from a source drawn by weight.
@@ -68,12 +91,19 @@ impl Dataset {
         let mut out = Batch { ids: Vec::with_capacity(batch * t), targets: Vec::with_capacity(batch * t) };
         for _ in 0..batch {
             let mut pick = rng.random::<f32>() * total;
-            let source = self.sources.iter().find(|s| {
-                pick -= s.weight;
-                pick < 0.0
-            });
-            let tokens = &source.unwrap_or(&self.sources[self.sources.len() - 1]).train;
-            let start = rng.random_range(0..tokens.len() - t);
+            let index = self
+                .sources
+                .iter()
+                .position(|s| {
+                    pick -= s.weight;
+                    pick < 0.0
+                })
+                .unwrap_or(self.sources.len() - 1);
+            let tokens = &self.sources[index].train;
+            let start = match &self.train_starts[index] {
+                None => rng.random_range(0..tokens.len() - t),
+                Some(starts) => starts[rng.random_range(0..starts.len())],
+            };
             out.ids.extend_from_slice(&tokens[start..start + t]);
             out.targets.extend_from_slice(&tokens[start + 1..start + t + 1]);
         }
@@ -81,13 +111,25 @@ impl Dataset {
     }
 
     /// A fixed validation set of one source: consecutive non-overlapping windows of its
-    /// validation part, at most `max_batches` batches of up to `batch` windows (evenly spread
+    /// validation part (each at a line start after [`Dataset::at_line_starts`]), at most `max_batches` batches of up to `batch` windows (evenly spread
     /// when the part is longer).
     pub fn val_batches(&self, source: usize, batch: usize, max_batches: usize) -> Vec<Batch> {
         let (t, tokens) = (self.seq_len, &self.sources[source].val);
-        let windows = (tokens.len() - 1) / t;
-        let n = windows.min(batch * max_batches);
-        let starts: Vec<usize> = (0..n).map(|i| i * windows / n * t).collect();
+        // Non-overlapping windows: every T tokens, or the first line start at least T after the last.
+        let windows: Vec<usize> = match &self.val_starts[source] {
+            None => (0..(tokens.len() - 1) / t).map(|i| i * t).collect(),
+            Some(starts) => {
+                let mut windows = Vec::new();
+                for &s in starts {
+                    if windows.last().is_none_or(|&last| s >= last + t) {
+                        windows.push(s);
+                    }
+                }
+                windows
+            }
+        };
+        let n = windows.len().min(batch * max_batches);
+        let starts: Vec<usize> = (0..n).map(|i| windows[i * windows.len() / n]).collect();
         starts
             .chunks(batch)
             .map(|chunk| Batch {

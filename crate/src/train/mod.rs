@@ -3,8 +3,9 @@
 //! ```text
 //! bpe        byte-level BPE tokenizer trained on the corpus (tokenizers crate)
 //! data       token streams → train / validation batches
-//! embedding, layernorm, matmul (linear layers, tied LM head), attention, gelu, cross_entropy
-//!            one forward and one backward function each; backward adds into gradients
+//! embedding, layernorm, matmul (linear layers, tied LM head), attention, gelu, cross_entropy,
+//! dropout    one forward and one backward function each; backward adds into gradients
+//!            (dropout's backward writes the masked gradient to a buffer of its own)
 //! model      the whole forward with saved activations, and the whole backward
 //! adamw      optimiser, warm-up + cosine learning rate, gradient clipping
 //! trainer    one step, validation loss, sampling (no files or threads: runs in wasm too)
@@ -20,6 +21,7 @@ pub mod attention;
 pub mod bpe;
 pub mod cross_entropy;
 pub mod data;
+pub mod dropout;
 pub mod embedding;
 pub mod gelu;
 pub mod layernorm;

@@ -6,14 +6,17 @@
 
 use super::attention::{attention_backward, attention_forward};
 use super::cross_entropy::{cross_entropy_backward, cross_entropy_forward};
+use super::dropout::{dropout_backward, dropout_forward, dropout_mask};
 use super::embedding::{embedding_backward, embedding_forward};
 use super::gelu::{gelu_backward, gelu_forward};
 use super::layernorm::{layernorm_backward, layernorm_forward};
 use super::matmul::{linear_backward, linear_forward, tied_head_backward, tied_head_forward};
 use crate::weights::HostWeights;
 use crate::{Error, GptConfig, Result, Tensor};
+use rand::Rng;
 
 /// What one block's forward pass keeps for its backward pass. Rows are the B·T positions.
+#[derive(Clone)]
 struct BlockActivations {
     ln_1: Vec<f32>,       // (B·T, C)
     ln_1_mean: Vec<f32>,  // (B·T)
@@ -28,13 +31,17 @@ struct BlockActivations {
     fc: Vec<f32>,         // (B·T, 4C) before GELU
     fc_gelu: Vec<f32>,    // (B·T, 4C)
     after_mlp: Vec<f32>,  // (B·T, C) residual stream
+    attention_dropout: Vec<f32>, // (B·T, C) dropout mask on c_proj's output, or empty
+    mlp_dropout: Vec<f32>,       // (B·T, C) dropout mask on mlp_c_proj's output, or empty
 }
 
 /// Every intermediate of a forward pass over B sequences of T tokens.
+#[derive(Clone)]
 pub struct Activations {
     pub batch: usize,
     pub seq_len: usize,
     embeddings: Vec<f32>, // (B·T, C)
+    embedding_dropout: Vec<f32>, // (B·T, C) dropout mask, or empty
     blocks: Vec<BlockActivations>,
     ln_f: Vec<f32>,      // (B·T, C)
     ln_f_mean: Vec<f32>, // (B·T)
@@ -68,11 +75,14 @@ impl Activations {
             fc: vec![0.0; bt * 4 * c],
             fc_gelu: vec![0.0; bt * 4 * c],
             after_mlp: vec![0.0; bt * c],
+            attention_dropout: Vec::new(),
+            mlp_dropout: Vec::new(),
         };
         Ok(Self {
             batch,
             seq_len,
             embeddings: vec![0.0; bt * c],
+            embedding_dropout: Vec::new(),
             blocks: (0..cfg.n_layer).map(|_| block()).collect(),
             ln_f: vec![0.0; bt * c],
             ln_f_mean: vec![0.0; bt],
@@ -80,6 +90,27 @@ impl Activations {
             logits: vec![0.0; bt * cfg.vocab_size],
             probs: vec![0.0; bt * cfg.vocab_size],
         })
+    }
+
+    /// Draw dropout masks for the next [`Self::forward`] (and its backward): the embeddings and
+    /// each block's two sub-layer outputs, before they join the residual stream, as in GPT-2.
+    /// `p = 0` turns dropout off (the default, and what evaluation and inference use).
+    pub fn draw_dropout(&mut self, p: f32, rng: &mut impl Rng) -> Result<()> {
+        if !(0.0..1.0).contains(&p) {
+            return Err(Error::Input(format!("dropout must be in [0, 1), got {p}")));
+        }
+        let size = self.embeddings.len();
+        let masks = std::iter::once(&mut self.embedding_dropout)
+            .chain(self.blocks.iter_mut().flat_map(|b| [&mut b.attention_dropout, &mut b.mlp_dropout]));
+        for mask in masks {
+            if p == 0.0 {
+                mask.clear();
+            } else {
+                mask.resize(size, 0.0);
+                dropout_mask(mask, p, rng);
+            }
+        }
+        Ok(())
     }
 
     /// The softmax weights of `layer`: (B, NH, T, T).
@@ -93,6 +124,7 @@ impl Activations {
         check_ids(ids, self.batch * t, v)?;
         let eps = cfg.layer_norm_epsilon;
         embedding_forward(&mut self.embeddings, ids, &w.wte.data, &w.wpe.data, t, c);
+        apply_dropout(&mut self.embeddings, &self.embedding_dropout);
         for l in 0..self.blocks.len() {
             let (before, rest) = self.blocks.split_at_mut(l);
             let x = before.last().map_or(&self.embeddings, |prev| &prev.after_mlp);
@@ -103,12 +135,14 @@ impl Activations {
             linear_forward(&mut a.qkv, &a.ln_1, &bw.c_attn.weight.data, &bw.c_attn.bias.data, c, 3 * c);
             attention_forward(&mut a.heads, &mut a.att, &a.qkv, t, c, nh);
             linear_forward(&mut a.after_attention, &a.heads, &bw.attn_c_proj.weight.data, &bw.attn_c_proj.bias.data, c, c);
+            apply_dropout(&mut a.after_attention, &a.attention_dropout);
             add_in_place(&mut a.after_attention, x);
             // x = x + mlp_c_proj(gelu(c_fc(ln_2(x))))
             layernorm_forward(&mut a.ln_2, &mut a.ln_2_mean, &mut a.ln_2_rstd, &a.after_attention, &bw.ln_2.weight.data, &bw.ln_2.bias.data, c, eps);
             linear_forward(&mut a.fc, &a.ln_2, &bw.c_fc.weight.data, &bw.c_fc.bias.data, c, 4 * c);
             gelu_forward(&mut a.fc_gelu, &a.fc);
             linear_forward(&mut a.after_mlp, &a.fc_gelu, &bw.mlp_c_proj.weight.data, &bw.mlp_c_proj.bias.data, 4 * c, c);
+            apply_dropout(&mut a.after_mlp, &a.mlp_dropout);
             add_in_place(&mut a.after_mlp, &a.after_attention);
         }
         let x = self.blocks.last().map_or(&self.embeddings, |last| &last.after_mlp);
@@ -134,6 +168,7 @@ impl Activations {
         tied_head_backward(&mut dln_f, &mut grads.wte.data, &dlogits, &self.ln_f, &w.wte.data, c, v);
         // dx: gradient of the loss with respect to the residual stream, walked back layer by layer.
         let mut dx = vec![0.0; bt * c];
+        let mut scratch = vec![0.0; bt * c];
         let x = self.blocks.last().map_or(&self.embeddings, |last| &last.after_mlp);
         let g = &mut grads.ln_f;
         layernorm_backward(&mut dx, &mut g.weight.data, &mut g.bias.data, &dln_f, x, &w.ln_f.weight.data, &self.ln_f_mean, &self.ln_f_rstd, c);
@@ -141,9 +176,11 @@ impl Activations {
             let a = &self.blocks[l];
             let x = if l == 0 { &self.embeddings } else { &self.blocks[l - 1].after_mlp };
             let (bw, g) = (&w.h[l], &mut grads.h[l]);
-            // MLP sub-layer; the residual path passes dx through unchanged.
+            // MLP sub-layer; the residual path passes dx through unchanged, the branch through
+            // its dropout mask.
             let mut dfc_gelu = vec![0.0; bt * 4 * c];
-            linear_backward(&mut dfc_gelu, &mut g.mlp_c_proj.weight.data, &mut g.mlp_c_proj.bias.data, &dx, &a.fc_gelu, &bw.mlp_c_proj.weight.data, 4 * c, c);
+            let dmlp = through_dropout(&dx, &a.mlp_dropout, &mut scratch);
+            linear_backward(&mut dfc_gelu, &mut g.mlp_c_proj.weight.data, &mut g.mlp_c_proj.bias.data, dmlp, &a.fc_gelu, &bw.mlp_c_proj.weight.data, 4 * c, c);
             let mut dfc = vec![0.0; bt * 4 * c];
             gelu_backward(&mut dfc, &dfc_gelu, &a.fc);
             let mut dln_2 = vec![0.0; bt * c];
@@ -151,14 +188,16 @@ impl Activations {
             layernorm_backward(&mut dx, &mut g.ln_2.weight.data, &mut g.ln_2.bias.data, &dln_2, &a.after_attention, &bw.ln_2.weight.data, &a.ln_2_mean, &a.ln_2_rstd, c);
             // Attention sub-layer.
             let mut dheads = vec![0.0; bt * c];
-            linear_backward(&mut dheads, &mut g.attn_c_proj.weight.data, &mut g.attn_c_proj.bias.data, &dx, &a.heads, &bw.attn_c_proj.weight.data, c, c);
+            let dattention = through_dropout(&dx, &a.attention_dropout, &mut scratch);
+            linear_backward(&mut dheads, &mut g.attn_c_proj.weight.data, &mut g.attn_c_proj.bias.data, dattention, &a.heads, &bw.attn_c_proj.weight.data, c, c);
             let mut dqkv = vec![0.0; bt * 3 * c];
             attention_backward(&mut dqkv, &dheads, &a.qkv, &a.att, t, c, nh);
             let mut dln_1 = vec![0.0; bt * c];
             linear_backward(&mut dln_1, &mut g.c_attn.weight.data, &mut g.c_attn.bias.data, &dqkv, &a.ln_1, &bw.c_attn.weight.data, c, 3 * c);
             layernorm_backward(&mut dx, &mut g.ln_1.weight.data, &mut g.ln_1.bias.data, &dln_1, x, &bw.ln_1.weight.data, &a.ln_1_mean, &a.ln_1_rstd, c);
         }
-        embedding_backward(&mut grads.wte.data, &mut grads.wpe.data, &dx, ids, t, c);
+        let dembeddings = through_dropout(&dx, &self.embedding_dropout, &mut scratch);
+        embedding_backward(&mut grads.wte.data, &mut grads.wpe.data, dembeddings, ids, t, c);
     }
 }
 
@@ -170,6 +209,22 @@ fn check_ids(ids: &[u32], expected: usize, vocab_size: usize) -> Result<()> {
         return Err(Error::Input(format!("token id {bad} is outside the vocabulary of {vocab_size}")));
     }
     Ok(())
+}
+
+/// x ⊙ mask in place, unless the mask is empty (no dropout).
+fn apply_dropout(x: &mut [f32], mask: &[f32]) {
+    if !mask.is_empty() {
+        dropout_forward(x, mask);
+    }
+}
+
+/// The gradient behind a dropout: dy ⊙ mask (written to `scratch`), or dy itself without one.
+fn through_dropout<'a>(dy: &'a [f32], mask: &[f32], scratch: &'a mut [f32]) -> &'a [f32] {
+    if mask.is_empty() {
+        return dy;
+    }
+    dropout_backward(scratch, dy, mask);
+    scratch
 }
 
 fn add_in_place(acc: &mut [f32], x: &[f32]) {

@@ -24,6 +24,9 @@ pub struct TrainConfig {
     /// Largest global gradient norm; larger gradients are scaled down.
     pub grad_clip: f32,
     pub weight_decay: f32,
+    /// Probability of zeroing each activation where GPT-2 applies dropout (0 = none).
+    #[serde(default)]
+    pub dropout: f32,
     /// Seeds the initial weights and the order of the training batches.
     pub seed: u64,
 }
@@ -57,6 +60,9 @@ impl Trainer {
         if config.batch_size == 0 || config.steps == 0 {
             return Err(Error::Input("batch size and number of steps must be positive".into()));
         }
+        if !(0.0..1.0).contains(&config.dropout) {
+            return Err(Error::Input(format!("dropout must be in [0, 1), got {}", config.dropout)));
+        }
         let weights = random_weights(&model, config.seed);
         // A stream of its own for the batches, independent of the one the weights came from.
         let mut rng = ChaCha8Rng::seed_from_u64(config.seed);
@@ -84,6 +90,7 @@ impl Trainer {
         let cfg = &self.config;
         let lr = learning_rate(self.step, cfg.warmup_steps, cfg.steps, cfg.max_lr, cfg.min_lr);
 
+        self.activations.draw_dropout(cfg.dropout, &mut self.rng)?;
         self.activations.forward(&self.weights, &self.model, &batch.ids)?;
         let loss = self.activations.cross_entropy(&batch.targets, self.model.vocab_size)?;
         parameters_mut(&mut self.grads).into_iter().for_each(|g| g.data.fill(0.0));
