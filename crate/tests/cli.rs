@@ -251,3 +251,66 @@ fn the_default_model_is_looked_for_above_the_current_directory() {
         .unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
 }
+
+/// A tiny bilingual corpus in the shape of the default model's data.
+fn tiny_corpus() -> String {
+    let subjects = [("他", "He"), ("我", "I"), ("老师", "The teacher"), ("小明", "Xiao Ming")];
+    let verbs = [("喜欢", "likes"), ("想", "wants"), ("看", "reads")];
+    let objects = [("苹果", "apples"), ("书", "books"), ("户外 运动", "outdoor sports")];
+    let mut lines = Vec::new();
+    for (zs, es) in subjects {
+        for (zv, ev) in verbs {
+            for (zo, eo) in objects {
+                lines.push(format!("{zs} {zv} {zo} | {es} {ev} {eo}."));
+            }
+        }
+    }
+    lines.join("\n").repeat(2) + "\n"
+}
+
+#[test]
+fn train_writes_a_model_folder_the_engine_loads_with_its_card_and_figure() {
+    let dir = ScratchDir::new("train");
+    dir.write("pairs.txt", tiny_corpus());
+    let out_dir = Path::new(dir.path()).join("model");
+    let out_arg = out_dir.to_str().unwrap();
+    let corpus = format!("{}/pairs.txt:2", dir.path());
+    let train = [
+        "train", "--corpus", &corpus, "--out", out_arg, "--vocab-size", "300", "--n-embd", "16", "--n-layer", "1",
+        "--n-head", "2", "--n-positions", "16", "--batch-size", "4", "--steps", "30", "--eval-every", "15",
+        "--dropout", "0.1", "--threads", "1",
+    ];
+    let run = cli(&train);
+    assert!(run.status.success(), "train failed: {}", String::from_utf8_lossy(&run.stderr));
+    for file in ["config.json", "model.safetensors", "tokenizer.json", "training-log.json", "README.md", "attention-alignment.svg"] {
+        assert!(out_dir.join(file).is_file(), "train did not write {file}");
+    }
+
+    let log: Value = serde_json::from_slice(&std::fs::read(out_dir.join("training-log.json")).unwrap()).unwrap();
+    let evaluations = log["evaluations"].as_array().unwrap();
+    assert_eq!(evaluations.iter().map(|e| e["step"].as_u64().unwrap()).collect::<Vec<_>>(), [15, 30]);
+    assert_eq!(log["train"]["dropout"].as_f64().unwrap() as f32, 0.1);
+    let val = |e: &Value| e["val_loss"][0].as_f64().unwrap();
+    assert!(val(&evaluations[1]) < val(&evaluations[0]), "validation loss did not fall: {evaluations:?}");
+
+    // The engine loads the folder and the tokenizer splits text into the model's ids.
+    let forward = ok(&["forward", "--model", out_arg, "--text", "他 喜欢 苹果 | He likes apples.", "--backend", "scalar"]);
+    assert!(!forward["ids"].as_array().unwrap().is_empty());
+
+    // The card reports the run; the figure is one cell per (query, key ≤ query) pair.
+    let card = std::fs::read_to_string(out_dir.join("README.md")).unwrap();
+    for section in ["## Data and licences", "### Loss", "## What it writes", "## Attention", "attention-alignment.svg", "dropout 0.1"] {
+        assert!(card.contains(section), "the card lacks {section:?}");
+    }
+    let svg = std::fs::read_to_string(out_dir.join("attention-alignment.svg")).unwrap();
+    let tokens = ok(&["tokenize", "--model", out_arg, "--text", "他 喜欢 户外 运动 | He likes outdoor sports."]);
+    let n = tokens["ids"].as_array().unwrap().len().min(16); // the figure stops at the context
+    assert!(svg.starts_with("<svg") && svg.trim_end().ends_with("</svg>"));
+    assert_eq!(svg.matches("<rect x=").count(), n * (n + 1) / 2, "cells of the causal {n} × {n} figure");
+
+    // --card-only rewrites the same card from the files alone.
+    std::fs::remove_file(out_dir.join("README.md")).unwrap();
+    let rewrite = cli(&["train", "--card-only", "--out", out_arg]);
+    assert!(rewrite.status.success(), "{}", String::from_utf8_lossy(&rewrite.stderr));
+    assert_eq!(std::fs::read_to_string(out_dir.join("README.md")).unwrap(), card);
+}

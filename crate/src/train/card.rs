@@ -74,8 +74,10 @@ pub fn write_model_card(dir: &Path) -> Result<()> {
         "- **hsk-sentences-audio 1.0.0** (PyPI; <https://github.com/no7z/hsk-sentences-audio>), \
          dataset licence **CC-BY-SA-4.0**: 4,354 graded HSK 1–6 sentences with word segmentation, \
          English translations and word glosses. Used as `Chinese words | English translation` lines \
-         (65 pairs whose translation is the word `placeholder` dropped) and as `word | first gloss` \
-         lines for each distinct word. Attribution: hsk-sentences-audio contributors."
+         (`hsk.txt`; 65 pairs whose translation is the word `placeholder` dropped), as the same \
+         translations alone (`hsk-en.txt`, held out line for line like `hsk.txt`) and as \
+         `word | first gloss` lines for each distinct word (`hsk-words.txt`). Attribution: \
+         hsk-sentences-audio contributors."
     );
     let _ = writeln!(
         w,
@@ -100,14 +102,16 @@ pub fn write_model_card(dir: &Path) -> Result<()> {
     let _ = writeln!(
         w,
         "AdamW (β = 0.9, 0.95; weight decay {} on matrices), learning rate {:.0e} with {} warm-up steps \
-         and cosine decay to {:.0e}, gradient clipping at {}, {} steps of {} × {} tokens, seed {} \
-         (same seed, same loss curve). {:.0} s on {} threads = {:.0} tokens/s, on a 2-core machine \
-         shared with other jobs (so the rate is what this run got, not a benchmark).",
+         and cosine decay to {:.0e}, gradient clipping at {}, dropout {} (embeddings and each \
+         sub-layer's output), {} steps of {} × {} tokens, each sequence beginning at the start of a \
+         line, seed {} (same seed, same loss curve). {:.0} s wall-clock including the evaluations, \
+         on {} threads = {:.0} tokens/s on a 2-core machine.",
         t.weight_decay,
         t.max_lr,
         t.warmup_steps,
         t.min_lr,
         t.grad_clip,
+        t.dropout,
         t.steps,
         t.batch_size,
         t.seq_len,
@@ -153,7 +157,9 @@ pub fn write_model_card(dir: &Path) -> Result<()> {
         let _ = writeln!(w, "| {} | {} | {} |", cell(prompt), cell(&decode(&tokenizer, &greedy)?), cell(&decode(&tokenizer, &sampled)?));
     }
 
-    write_alignment(w, &config, &weights, &tokenizer)?;
+    let figure = write_alignment(w, &config, &weights, &tokenizer)?;
+    let figure_path = dir.join(FIGURE);
+    std::fs::write(&figure_path, figure).map_err(|e| io_error(&figure_path, e))?;
 
     let path = dir.join("README.md");
     std::fs::write(&path, card).map_err(|e| io_error(&path, e))
@@ -185,9 +191,13 @@ fn words(text: &str, from: usize, to: usize) -> Vec<Word<'_>> {
     out
 }
 
+/// The figure written next to the card: the best aligning head's weights on the first pair.
+const FIGURE: &str = "attention-alignment.svg";
+
 /// For every head, how often the attention from an English word lands most on the Chinese word
-/// it translates; then the best head's weights for the first pair, as a table.
-fn write_alignment(w: &mut String, config: &GptConfig, weights: &HostWeights, tokenizer: &Tokenizer) -> Result<()> {
+/// it translates; then the best head's weights for each pair, as tables. Returns the best head's
+/// whole attention pattern on the first pair as an SVG figure.
+fn write_alignment(w: &mut String, config: &GptConfig, weights: &HostWeights, tokenizer: &Tokenizer) -> Result<String> {
     let nh = config.n_head;
     // hits[layer][head][variant]: variant 0 = the English word's own first token attends,
     // variant 1 = the token just before it (the one that has to predict the word) attends.
@@ -197,6 +207,9 @@ fn write_alignment(w: &mut String, config: &GptConfig, weights: &HostWeights, to
     for (pair, expected) in ALIGNMENT_PAIRS {
         let encoding = tokenizer.encode(pair, false).map_err(|e| Error::Tokenizer(e.to_string()))?;
         let ids = encoding.get_ids();
+        if ids.len() > config.n_positions {
+            continue; // longer than the model's context (only with a tiny test model)
+        }
         let offsets = encoding.get_offsets();
         let bar = pair.find('|').unwrap_or(pair.len());
         let (chinese, english) = (words(pair, 0, bar), words(pair, bar, pair.len()));
@@ -273,6 +286,15 @@ fn write_alignment(w: &mut String, config: &GptConfig, weights: &HostWeights, to
          (%, summed over each Chinese word's tokens; the rest goes to `|`, punctuation and earlier \
          English tokens), as the page's trace shows them:\n"
     );
+    let (figure_pair, _) = ALIGNMENT_PAIRS[0];
+    let _ = writeln!(
+        w,
+        "![Layer {bl}, head {bh}: the attention weights of every token of `{figure_pair}` on the \
+         tokens before it]({FIGURE})\n\n*Layer {bl}, head {bh} on the first pair: row = the token \
+         attending, column = the token attended to, darker = more weight (each row sums to 100 %). \
+         In the page: [open this sentence](../../index.html?text={}&layer={bl}&head={bh}).*\n",
+        url_encode(figure_pair)
+    );
     let row_header = ["English word (its first token attends)", "token attending → the English word it predicts"][bv];
     for (pair, ids, columns, rows, attention) in &tables {
         let _ = writeln!(w, "`{pair}`\n");
@@ -294,7 +316,79 @@ fn write_alignment(w: &mut String, config: &GptConfig, weights: &HostWeights, to
         }
         let _ = writeln!(w);
     }
-    Ok(())
+    attention_figure(config, weights, tokenizer, figure_pair, bl, bh)
+}
+
+/// An SVG heat map of one head's attention weights (T × T, causal) on `text`, tokens labelled.
+fn attention_figure(config: &GptConfig, weights: &HostWeights, tokenizer: &Tokenizer, text: &str, layer: usize, head: usize) -> Result<String> {
+    let encoding = tokenizer.encode(text, false).map_err(|e| Error::Tokenizer(e.to_string()))?;
+    // At most the model's context (a tiny test model may not hold the whole pair).
+    let n = encoding.get_ids().len().min(config.n_positions);
+    let ids = &encoding.get_ids()[..n];
+    // Each token labelled by the text it covers (byte pieces of one character share it).
+    let labels: Vec<String> = encoding.get_offsets().iter().map(|&(a, b)| text.get(a..b).unwrap_or("?").trim().to_string()).collect();
+    let mut activations = Activations::new(config, 1, n)?;
+    activations.forward(weights, config, ids)?;
+    let att = &activations.attention_weights(layer)[head * n * n..(head + 1) * n * n];
+
+    const CELL: usize = 30;
+    const LEFT: usize = 90; // room for the row labels
+    const TOP: usize = 70; // room for the column labels
+    let (width, height) = (LEFT + n * CELL + 10, TOP + n * CELL + 10);
+    let mut svg = String::new();
+    let _ = writeln!(
+        svg,
+        r#"<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" viewBox="0 0 {width} {height}" font-family="'Noto Sans', 'WenQuanYi Micro Hei', 'Microsoft YaHei', sans-serif" font-size="13">"#
+    );
+    let _ = writeln!(svg, r#"<rect width="{width}" height="{height}" fill="white"/>"#);
+    for (i, label) in labels.iter().enumerate() {
+        let y = TOP + i * CELL + CELL / 2 + 5;
+        let x = LEFT + i * CELL + CELL / 2;
+        let label = xml_escape(label);
+        let _ = writeln!(svg, r#"<text x="{}" y="{y}" text-anchor="end">{label}</text>"#, LEFT - 6);
+        let _ = writeln!(svg, r#"<text transform="translate({x} {}) rotate(-60)" text-anchor="start">{label}</text>"#, TOP - 6);
+    }
+    for q in 0..n {
+        for k in 0..=q {
+            let weight = att[q * n + k];
+            let (x, y) = (LEFT + k * CELL, TOP + q * CELL);
+            // White to a deep blue, by weight.
+            let mix = |full: f32| (255.0 - (255.0 - full) * weight.clamp(0.0, 1.0)).round() as u8;
+            let _ = writeln!(
+                svg,
+                r##"<rect x="{x}" y="{y}" width="{CELL}" height="{CELL}" fill="#{:02x}{:02x}{:02x}" stroke="#ddd"><title>{} → {}: {:.1} %</title></rect>"##,
+                mix(24.0),
+                mix(72.0),
+                mix(160.0),
+                xml_escape(&labels[q]),
+                xml_escape(&labels[k]),
+                100.0 * weight
+            );
+            if weight >= 0.1 {
+                let color = if weight > 0.5 { "white" } else { "#123" };
+                let _ = writeln!(
+                    svg,
+                    r#"<text x="{}" y="{}" text-anchor="middle" font-size="10" fill="{color}">{:.0}</text>"#,
+                    x + CELL / 2,
+                    y + CELL / 2 + 4,
+                    100.0 * weight
+                );
+            }
+        }
+    }
+    svg.push_str("</svg>\n");
+    Ok(svg)
+}
+
+fn xml_escape(text: &str) -> String {
+    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+}
+
+/// Percent-encoding for a URL query value.
+fn url_encode(text: &str) -> String {
+    text.bytes()
+        .map(|b| if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) { (b as char).to_string() } else { format!("%{b:02X}") })
+        .collect()
 }
 
 fn argmax(x: &[f32]) -> usize {
