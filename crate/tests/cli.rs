@@ -308,6 +308,20 @@ fn train_writes_a_model_folder_the_engine_loads_with_its_card_and_figure() {
     assert!(svg.starts_with("<svg") && svg.trim_end().ends_with("</svg>"));
     assert_eq!(svg.matches("<rect x=").count(), n * (n + 1) / 2, "cells of the causal {n} × {n} figure");
 
+    // Same command and seed, on 2 threads instead of 1: the same tokenizer, loss curve and
+    // weights, bit for bit.
+    let again_dir = Path::new(dir.path()).join("again");
+    let mut again: Vec<&str> = train.iter().map(|&a| if a == out_arg { again_dir.to_str().unwrap() } else { a }).collect();
+    *again.last_mut().unwrap() = "2";
+    assert!(cli(&again).status.success());
+    for file in ["tokenizer.json", "model.safetensors"] {
+        assert!(std::fs::read(out_dir.join(file)).unwrap() == std::fs::read(again_dir.join(file)).unwrap(), "{file} differs");
+    }
+    let again_log: Value = serde_json::from_slice(&std::fs::read(again_dir.join("training-log.json")).unwrap()).unwrap();
+    for (a, b) in evaluations.iter().zip(again_log["evaluations"].as_array().unwrap()) {
+        assert_eq!((&a["train_loss"], &a["val_loss"], &a["samples"]), (&b["train_loss"], &b["val_loss"], &b["samples"]));
+    }
+
     // --card-only rewrites the same card from the files alone.
     std::fs::remove_file(out_dir.join("README.md")).unwrap();
     let rewrite = cli(&["train", "--card-only", "--out", out_arg]);
