@@ -4,8 +4,10 @@
 //! so it runs in a browser (natively, `pollster::block_on` drives it).
 //!
 //! Choosing a backend:
-//! - automatic (`prefer = None`): the GPU when an adapter and a device can be had and the model
-//!   fits its limits, else the SIMD CPU backend. [`BackendStatus::reason`] says which and why.
+//! - automatic (`prefer = None`): the GPU when a hardware adapter and a device can be had and
+//!   the model fits its limits, else the SIMD CPU backend. A software adapter (llvmpipe,
+//!   SwiftShader: the CPU emulating a GPU) is passed over, since the SIMD backend is far faster
+//!   on the same CPU. [`BackendStatus::reason`] says which and why.
 //! - forced (`prefer = Some(kind)`): that backend or an error. Asking for the GPU where there is
 //!   none fails with [`Error::Gpu`] and leaves the engine as it was; the caller may then ask for
 //!   automatic choice, which falls back with a reason.
@@ -221,8 +223,8 @@ async fn load(config: &GptConfig, weights: &HostWeights, prefer: Option<BackendK
     match prefer {
         Some(BackendKind::Scalar) => Ok(on_cpu(BackendKind::Scalar, "the scalar reference backend, as asked".into())),
         Some(BackendKind::Simd) => Ok(on_cpu(BackendKind::Simd, "the SIMD CPU backend, as asked".into())),
-        Some(BackendKind::Gpu) => open_gpu(config, weights, "as asked").await,
-        None => match open_gpu(config, weights, "chosen automatically").await {
+        Some(BackendKind::Gpu) => open_gpu(config, weights, "as asked", true).await,
+        None => match open_gpu(config, weights, "chosen automatically", false).await {
             Ok(on_gpu) => Ok(on_gpu),
             Err(error) => {
                 let why = match error {
@@ -235,10 +237,16 @@ async fn load(config: &GptConfig, weights: &HostWeights, prefer: Option<BackendK
     }
 }
 
-async fn open_gpu(config: &GptConfig, weights: &HostWeights, why: &str) -> Result<(Model, BackendStatus)> {
+/// The model on the GPU; `allow_software`: also on a software adapter.
+async fn open_gpu(config: &GptConfig, weights: &HostWeights, why: &str, allow_software: bool) -> Result<(Model, BackendStatus)> {
     let gpu = Gpu::new().await?;
-    gpu.check_fits(config)?;
     let adapter = gpu.adapter_name();
+    if gpu.is_software() && !allow_software {
+        return Err(Error::Gpu(format!(
+            "the only GPU, {adapter}, is the CPU emulating one (slower than the SIMD backend; pick WebGPU to use it anyway)"
+        )));
+    }
+    gpu.check_fits(config)?;
     let mut reason = format!("the GPU ({adapter}), {why}");
     if gpu.is_software() {
         reason.push_str("; note it is a software adapter, the CPU emulating a GPU");

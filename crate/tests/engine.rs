@@ -60,6 +60,23 @@ fn automatic_choice_says_why() {
     }
 }
 
+/// Automatic choice passes over a software adapter (llvmpipe here) and says so; asked for by
+/// hand, the same adapter is used.
+#[test]
+fn automatic_choice_passes_over_a_software_gpu() {
+    let Some(forced) = gpu() else { return };
+    let adapter = forced.status().adapter.clone().unwrap();
+    let software = block_on(attention_playground::backend::gpu::Gpu::new()).unwrap().is_software();
+    let auto = engine(None).unwrap();
+    if software {
+        assert_eq!(auto.status().kind, BackendKind::Simd, "{}", auto.status().reason);
+        assert!(auto.status().reason.contains(&adapter), "{}", auto.status().reason);
+        assert!(forced.status().reason.contains("software adapter"), "{}", forced.status().reason);
+    } else {
+        assert_eq!(auto.status().kind, BackendKind::Gpu, "{}", auto.status().reason);
+    }
+}
+
 #[test]
 fn forced_cpu_backends_agree() {
     let mut scalar = cpu(BackendKind::Scalar);

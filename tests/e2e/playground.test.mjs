@@ -56,6 +56,20 @@ test('English and Chinese text become coloured token chips with their ids', asyn
   await page.close();
 });
 
+test('an example chip puts its sentence in the box and runs it', async () => {
+  const page = await h.open(env, '?lang=en');
+  const examples = await page.$$eval('.examples .example', (nodes) => nodes.map((n) => n.textContent));
+  assert.ok(examples.length >= 2, `examples: ${examples}`);
+  await page.click(`.examples .example >> nth=1`);
+  await h.settle(page);
+  assert.equal(await page.inputValue('#text-input'), examples[1]);
+  const s = await h.state(page);
+  assert.equal(s.text, examples[1]);
+  assert.deepEqual((await chips(page)).map((c) => c.id), s.tokens.ids);
+  assert.equal((await bars(page)).filter((b) => !b.cut && b.id !== null).length, 10);
+  await page.close();
+});
+
 test('empty input shows a friendly hint instead of numbers', async () => {
   const page = await h.open(env, '?lang=en');
   await page.fill('#text-input', '');

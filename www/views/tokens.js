@@ -5,7 +5,9 @@ import { t } from '../i18n.js';
 import { chipColour } from '../colors.js';
 import { el, tokenLabel } from './dom.js';
 
-const EXAMPLES = ['小明 喜欢 苹果', 'The cat sat on the', '我 今天 很'];
+// The brief's sentence, a translation in progress (the default model was trained on
+// `Chinese | English` pairs: watch the English attend back to the Chinese), and plain English.
+const EXAMPLES = ['小明 喜欢 苹果', '他 喜欢 户外 运动 | He likes', 'I want to'];
 
 export function mountTokens(root, actions) {
   const input = root.querySelector('#text-input');

@@ -111,8 +111,8 @@ impl Dataset {
     }
 
     /// A fixed validation set of one source: consecutive non-overlapping windows of its
-    /// validation part (each at a line start after [`Dataset::at_line_starts`]), at most `max_batches` batches of up to `batch` windows (evenly spread
-    /// when the part is longer).
+    /// validation part (each at a line start after [`Dataset::at_line_starts`]), at most
+    /// `max_batches` batches of up to `batch` windows (evenly spread when the part is longer).
     pub fn val_batches(&self, source: usize, batch: usize, max_batches: usize) -> Vec<Batch> {
         let (t, tokens) = (self.seq_len, &self.sources[source].val);
         // Non-overlapping windows: every T tokens, or the first line start at least T after the last.
