@@ -71,6 +71,7 @@ impl<T> AttentionSteps<T> {
 /// fused kernel must match. `pos0` is the absolute position of the first query row.
 ///
 /// q: (T, C), k: (TK, C), v: (TK, C) → out (T, C)
+#[allow(clippy::too_many_arguments)] // the inputs of attention as the paper names them
 pub fn attention_by_steps<B: Backend + ?Sized>(
     backend: &B,
     q: &B::Tensor,

@@ -56,7 +56,7 @@ impl GptConfig {
                 return Err(Error::Model(format!("config.json: {name} must be positive")));
             }
         }
-        if self.n_embd % self.n_head != 0 {
+        if !self.n_embd.is_multiple_of(self.n_head) {
             return Err(Error::Model(format!(
                 "config.json: n_embd ({}) is not divisible by n_head ({})",
                 self.n_embd, self.n_head

@@ -118,6 +118,8 @@ pub fn write_model_card(dir: &Path) -> Result<()> {
     }
     let _ = writeln!(w, "\nThe last 10 % of each file's lines (shuffled with a fixed seed for the HSK files) is the validation split; the tokenizer saw only the training lines.");
 
+    write_tokenizer_examples(w, &tokenizer)?;
+
     let _ = writeln!(w, "\n## Training\n");
     let _ = writeln!(w, "```sh\nscripts/train-default-model.sh\n```\n");
     let _ = writeln!(w, "downloads the data into `data/`, prepares the corpus and runs (recorded command):\n");
@@ -194,6 +196,49 @@ pub fn write_model_card(dir: &Path) -> Result<()> {
 
     let path = dir.join("README.md");
     std::fs::write(&path, card).map_err(|e| io_error(&path, e))
+}
+
+/// Sentences shown split into tokens in the card.
+const TOKENIZER_EXAMPLES: [&str; 3] = ["小明 喜欢 苹果", "The space is a large area.", "他 喜欢 户外 运动 | He likes outdoor sports."];
+
+/// How the example sentences split into tokens, pieces of a character numbered as in the page.
+fn write_tokenizer_examples(w: &mut String, tokenizer: &Tokenizer) -> Result<()> {
+    let _ = writeln!(w, "\n## Tokenizer\n");
+    let _ = writeln!(
+        w,
+        "Byte-level BPE: frequent words of the training text became single tokens, rarer ones are \
+         spelled from smaller pieces, down to the bytes of one character (`苹¹ 苹²`: `苹` occurs 3 \
+         times in the pairs). `␣` marks a leading space.\n"
+    );
+    let _ = writeln!(w, "| text | tokens |\n|---|---|");
+    for text in TOKENIZER_EXAMPLES {
+        let encoding = tokenizer.encode(text, false).map_err(|e| Error::Tokenizer(e.to_string()))?;
+        let labels = token_labels(text, encoding.get_offsets(), encoding.get_ids().len());
+        let mut shown = Vec::new();
+        for (label, &id) in labels.iter().zip(encoding.get_ids()) {
+            // The offsets leave out a token's leading space; the token's own text has it.
+            let space = if decode(tokenizer, &[id])?.starts_with(' ') { "␣" } else { "" };
+            shown.push(format!("`{space}{}`", label.trim().replace('|', "\\|")));
+        }
+        let _ = writeln!(w, "| {} | {} ({} tokens) |", cell(text), shown.join(" "), labels.len());
+    }
+    Ok(())
+}
+
+/// The text each of the first `n` tokens covers (leading space kept); byte pieces of one
+/// character share it and are numbered as the page numbers them: 户¹ 户².
+fn token_labels(text: &str, offsets: &[(usize, usize)], n: usize) -> Vec<String> {
+    (0..n)
+        .map(|i| {
+            let label = text.get(offsets[i].0..offsets[i].1).unwrap_or("?").to_string();
+            let shared = |j: usize| offsets.get(j) == Some(&offsets[i]);
+            if (i == 0 || !shared(i - 1)) && !shared(i + 1) {
+                return label;
+            }
+            let part = (0..i).rev().take_while(|&j| shared(j)).count();
+            label + ["¹", "²", "³", "⁴"][part.min(3)]
+        })
+        .collect()
 }
 
 /// A word of a sentence pair: its text and byte range in the pair.
@@ -356,20 +401,7 @@ fn attention_figure(config: &GptConfig, weights: &HostWeights, tokenizer: &Token
     // At most the model's context (a tiny test model may not hold the whole pair).
     let n = encoding.get_ids().len().min(config.n_positions);
     let ids = &encoding.get_ids()[..n];
-    // Each token labelled by the text it covers; byte pieces of one character share it and are
-    // numbered as the page numbers them: 户¹ 户².
-    let offsets = encoding.get_offsets();
-    let labels: Vec<String> = (0..n)
-        .map(|i| {
-            let label = text.get(offsets[i].0..offsets[i].1).unwrap_or("?").trim().to_string();
-            let shared = |j: usize| offsets.get(j) == Some(&offsets[i]);
-            if !(i > 0 && shared(i - 1)) && !shared(i + 1) {
-                return label;
-            }
-            let part = (0..i).rev().take_while(|&j| shared(j)).count();
-            label + ["¹", "²", "³", "⁴"][part.min(3)]
-        })
-        .collect();
+    let labels: Vec<String> = token_labels(text, encoding.get_offsets(), n).iter().map(|l| l.trim().to_string()).collect();
     let mut activations = Activations::new(config, 1, n)?;
     activations.forward(weights, config, ids)?;
     let att = &activations.attention_weights(layer)[head * n * n..(head + 1) * n * n];

@@ -35,7 +35,7 @@ pub fn for_each_row_block2(
     #[cfg(target_arch = "wasm32")]
     let _ = (a_len, b_len);
     #[cfg(not(target_arch = "wasm32"))]
-    let threads = threads().min(if a_len == 0 { 0 } else { a.len() / a_len }).max(1);
+    let threads = threads().min(a.len().checked_div(a_len).unwrap_or(0)).max(1);
     #[cfg(not(target_arch = "wasm32"))]
     if threads > 1 {
         let rows = a.len() / a_len;

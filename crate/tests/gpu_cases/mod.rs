@@ -108,6 +108,7 @@ pub fn compare(got: &[Tensor], want: &[Tensor]) -> Result<f32, String> {
                 continue;
             }
             let error = (a - b).abs();
+            #[allow(clippy::neg_cmp_op_on_partial_ord)] // written so that a NaN fails too
             if !(error <= ABS + b.abs() * REL) {
                 return Err(format!("output {k} {:?}, element {i}: got {a}, expected {b}", w.shape));
             }

@@ -416,7 +416,7 @@ impl Backend for Gpu {
 
     fn softmax_rows(&self, x: &GpuTensor) -> GpuTensor {
         let cols = *x.shape.last().expect("softmax of a 0-D tensor");
-        let rows = if cols == 0 { 0 } else { x.len() / cols };
+        let rows = x.len().checked_div(cols).unwrap_or(0);
         let dims = [u32_of(rows), u32_of(cols)];
         self.run(Kernel::Softmax, &dims, &[x.buffer()], x.shape.clone(), self.row_groups(rows))
     }
