@@ -35,11 +35,31 @@ use crate::{Error, GptConfig, Result, Tensor};
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BackendStatus {
     pub kind: BackendKind,
+    /// Why, as a code an interface can put in its own words (and language).
+    pub why: Why,
     /// Plain words for the user, e.g. "WebGPU is not available in this browser (no GPU
     /// adapter); using the SIMD CPU backend".
     pub reason: String,
     /// The GPU adapter in use, e.g. "llvmpipe (LLVM 19.1.7, 256 bits) (Vulkan)"; `None` on the CPU.
     pub adapter: Option<String>,
+}
+
+/// Why the engine runs where it runs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Why {
+    /// The caller asked for this backend.
+    Asked,
+    /// Automatic choice: a hardware GPU the model fits.
+    HardwareGpu,
+    /// Automatic choice: no GPU adapter or device could be had, so the SIMD CPU backend.
+    NoGpu,
+    /// Automatic choice: the only adapter is software (the CPU emulating a GPU), so SIMD.
+    SoftwareGpu,
+    /// Automatic choice: the model exceeds the GPU's limits, so SIMD.
+    TooBigForGpu,
+    /// The GPU failed mid-run (device lost); the model moved to the SIMD CPU backend.
+    GpuLost,
 }
 
 /// A forward pass, read back to the host.
@@ -171,6 +191,7 @@ impl Engine {
                 self.model = Model::Simd(Gpt::new(self.config.clone(), Simd, &self.weights));
                 self.status = BackendStatus {
                     kind: BackendKind::Simd,
+                    why: Why::GpuLost,
                     reason: format!("the GPU failed ({message}); switched to the SIMD CPU backend"),
                     adapter: None,
                 };
@@ -213,46 +234,55 @@ fn check_shapes(config: &GptConfig, weights: &HostWeights) -> Result<()> {
 
 /// The model on the backend `prefer` asks for, or the best available one.
 async fn load(config: &GptConfig, weights: &HostWeights, prefer: Option<BackendKind>) -> Result<(Model, BackendStatus)> {
-    let on_cpu = |kind, reason: String| {
+    let on_cpu = |kind, why, reason: String| {
         let model = match kind {
             BackendKind::Scalar => Model::Scalar(Gpt::new(config.clone(), Scalar, weights)),
             _ => Model::Simd(Gpt::new(config.clone(), Simd, weights)),
         };
-        (model, BackendStatus { kind, reason, adapter: None })
+        (model, BackendStatus { kind, why, reason, adapter: None })
     };
     match prefer {
-        Some(BackendKind::Scalar) => Ok(on_cpu(BackendKind::Scalar, "the scalar reference backend, as asked".into())),
-        Some(BackendKind::Simd) => Ok(on_cpu(BackendKind::Simd, "the SIMD CPU backend, as asked".into())),
-        Some(BackendKind::Gpu) => open_gpu(config, weights, "as asked", true).await,
-        None => match open_gpu(config, weights, "chosen automatically", false).await {
+        Some(BackendKind::Scalar) => Ok(on_cpu(BackendKind::Scalar, Why::Asked, "the scalar reference backend, as asked".into())),
+        Some(BackendKind::Simd) => Ok(on_cpu(BackendKind::Simd, Why::Asked, "the SIMD CPU backend, as asked".into())),
+        Some(BackendKind::Gpu) => open_gpu(config, weights, Why::Asked, true).await.map_err(|(_, error)| error),
+        None => match open_gpu(config, weights, Why::HardwareGpu, false).await {
             Ok(on_gpu) => Ok(on_gpu),
-            Err(error) => {
-                let why = match error {
+            Err((why, error)) => {
+                let message = match error {
                     Error::Gpu(message) => message,
                     other => other.to_string(),
                 };
-                Ok(on_cpu(BackendKind::Simd, format!("{why}; using the SIMD CPU backend")))
+                Ok(on_cpu(BackendKind::Simd, why, format!("{message}; using the SIMD CPU backend")))
             }
         },
     }
 }
 
-/// The model on the GPU; `allow_software`: also on a software adapter.
-async fn open_gpu(config: &GptConfig, weights: &HostWeights, why: &str, allow_software: bool) -> Result<(Model, BackendStatus)> {
-    let gpu = Gpu::new().await?;
+/// The model on the GPU (`allow_software`: also on a software adapter), or why not.
+async fn open_gpu(
+    config: &GptConfig,
+    weights: &HostWeights,
+    why: Why,
+    allow_software: bool,
+) -> std::result::Result<(Model, BackendStatus), (Why, Error)> {
+    let gpu = Gpu::new().await.map_err(|e| (Why::NoGpu, e))?;
     let adapter = gpu.adapter_name();
     if gpu.is_software() && !allow_software {
-        return Err(Error::Gpu(format!(
-            "the only GPU, {adapter}, is the CPU emulating one (slower than the SIMD backend; pick WebGPU to use it anyway)"
-        )));
+        return Err((
+            Why::SoftwareGpu,
+            Error::Gpu(format!(
+                "the only GPU, {adapter}, is the CPU emulating one (slower than the SIMD backend; pick WebGPU to use it anyway)"
+            )),
+        ));
     }
-    gpu.check_fits(config)?;
-    let mut reason = format!("the GPU ({adapter}), {why}");
+    gpu.check_fits(config).map_err(|e| (Why::TooBigForGpu, e))?;
+    let how = if why == Why::Asked { "as asked" } else { "chosen automatically" };
+    let mut reason = format!("the GPU ({adapter}), {how}");
     if gpu.is_software() {
         reason.push_str("; note it is a software adapter, the CPU emulating a GPU");
     }
     let model = Model::Gpu(Gpt::new(config.clone(), gpu, weights));
-    Ok((model, BackendStatus { kind: BackendKind::Gpu, reason, adapter: Some(adapter) }))
+    Ok((model, BackendStatus { kind: BackendKind::Gpu, why, reason, adapter: Some(adapter) }))
 }
 
 /// One forward pass on `gpt`'s backend, read back in one go.

@@ -16,7 +16,7 @@ use wasm_bindgen::prelude::*;
 
 use crate::attention::Mask;
 use crate::backend::BackendKind;
-use crate::engine::Engine;
+use crate::engine::{Engine, Why};
 use crate::sampling::{self, probability_steps, Sampler, SamplingOptions};
 use crate::tokenizer::TextTokenizer;
 use crate::trace::Trace;
@@ -73,6 +73,8 @@ struct ModelView {
 #[derive(Serialize)]
 struct StatusView {
     kind: &'static str,
+    /// A code the page words in the reader's language, e.g. "software_gpu".
+    why: Why,
     reason: String,
     adapter: Option<String>,
 }
@@ -242,7 +244,12 @@ impl Playground {
     pub fn status(&self) -> Result<JsValue, JsError> {
         let engine = self.engine.try_borrow().map_err(|_| input_error("the engine is busy"))?;
         let status = engine.status();
-        to_js(&StatusView { kind: status.kind.name(), reason: status.reason.clone(), adapter: status.adapter.clone() })
+        to_js(&StatusView {
+            kind: status.kind.name(),
+            why: status.why,
+            reason: status.reason.clone(),
+            adapter: status.adapter.clone(),
+        })
     }
 
     /// Switch backends ("gpu", "simd", "scalar", or "auto"); the cached pass is dropped.

@@ -5,7 +5,7 @@
 
 use attention_playground::attention::Mask;
 use attention_playground::backend::BackendKind;
-use attention_playground::engine::Engine;
+use attention_playground::engine::{Engine, Why};
 use attention_playground::sampling::{argmax, SamplingOptions};
 use attention_playground::weights::random_weights;
 use attention_playground::{Error, GptConfig, Tensor};
@@ -68,12 +68,15 @@ fn automatic_choice_passes_over_a_software_gpu() {
     let adapter = forced.status().adapter.clone().unwrap();
     let software = block_on(attention_playground::backend::gpu::Gpu::new()).unwrap().is_software();
     let auto = engine(None).unwrap();
+    assert_eq!(forced.status().why, Why::Asked);
     if software {
         assert_eq!(auto.status().kind, BackendKind::Simd, "{}", auto.status().reason);
+        assert_eq!(auto.status().why, Why::SoftwareGpu);
         assert!(auto.status().reason.contains(&adapter), "{}", auto.status().reason);
         assert!(forced.status().reason.contains("software adapter"), "{}", forced.status().reason);
     } else {
         assert_eq!(auto.status().kind, BackendKind::Gpu, "{}", auto.status().reason);
+        assert_eq!(auto.status().why, Why::HardwareGpu);
     }
 }
 
@@ -223,6 +226,7 @@ fn a_lost_gpu_falls_back_to_the_cpu_with_the_same_results() {
     let status = engine.status();
     assert_eq!(status.kind, BackendKind::Simd);
     assert!(status.reason.contains("GPU failed"), "{}", status.reason);
+    assert_eq!(status.why, Why::GpuLost);
     assert!(status.adapter.is_none());
     assert_close(&out.logits, &expected);
     assert_eq!(out.trace.unwrap().layers.len(), config().n_layer);

@@ -32,7 +32,8 @@ test('without WebGPU the page runs on the CPU and says so', async () => {
   const s = await h.state(page);
   assert.notEqual(s.status.kind, 'gpu');
   assert.match(await page.textContent('#status-badge'), /CPU/);
-  assert.match(await page.textContent('#engine-status'), /CPU/);
+  assert.match(await page.textContent('#engine-status'), /no WebGPU here, so the SIMD CPU path/);
+  assert.equal(s.status.why, 'no_gpu');
   assert.deepEqual(page.errors, []);
   await page.close();
 });

@@ -16,7 +16,14 @@ test('automatic choice passes over a software WebGPU adapter, saying why', async
   assert.equal(auto.status.kind, 'simd', `backend ${auto.status.kind}: ${auto.status.reason}`);
   assert.match(auto.status.reason, /emulating/);
   assert.match(auto.status.reason, /SIMD/);
+  assert.equal(auto.status.why, 'software_gpu');
+  // The page words the reason in the reader's language; the engine's sentence is the tooltip.
+  assert.match(await page.textContent('#engine-status'), /CPU emulating a GPU/);
+  assert.match(await page.getAttribute('#engine-status', 'title'), /emulating/);
   await page.close();
+  const zh = await h.open(env, `?lang=zh&text=${encodeURIComponent('小明 喜欢 苹果')}`);
+  assert.match(await zh.textContent('#engine-status'), /用 CPU 模拟的 GPU/);
+  await zh.close();
 });
 
 test('WebGPU chosen by hand runs the model and agrees with the CPU', async () => {

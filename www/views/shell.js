@@ -83,12 +83,15 @@ export function mountShell(root, actions) {
     const lines = [];
     if (status) {
       lines.push(tr('status.backend', { backend: tr(BACKEND_LABEL[status.kind]) }));
-      if (status.reason) lines.push(status.reason);
+      // The engine's code in the reader's words; its own (English) sentence on hover.
+      if (status.why) lines.push(tr(`status.why.${status.why}`));
+      else if (status.reason) lines.push(status.reason);
       if (status.adapter) lines.push(tr('status.adapter', { adapter: status.adapter }));
     }
     if (state.ms != null) lines.push(tr('status.time', { ms: state.ms.toFixed(1) }));
     lines.push(tr('status.forwards', { n: state.forwards }));
     $('#engine-status').textContent = lines.join(' · ');
+    $('#engine-status').title = status?.reason || '';
     $('#backend').value = state.backend;
   };
 }
