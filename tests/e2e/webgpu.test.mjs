@@ -61,6 +61,10 @@ test('a lost GPU device moves the page to the CPU with a message, and it keeps w
   assert.equal(s.next.rows.length, 10);
   await h.screenshot(page, 'lost-device-en');
   await page.click('#error .error-dismiss');
+  await h.settle(page);
+  const after = await h.state(page);
+  assert.equal(after.error, null, `an error after dismissing: ${JSON.stringify(after.error)}`);
+  assert.equal(after.lostDevice, false, `the loss was reported again (status ${JSON.stringify(after.status)})`);
   assert.equal(await page.isHidden('#error'), true);
   await page.close();
 });
