@@ -244,8 +244,8 @@ async fn load(config: &GptConfig, weights: &HostWeights, prefer: Option<BackendK
     match prefer {
         Some(BackendKind::Scalar) => Ok(on_cpu(BackendKind::Scalar, Why::Asked, "the scalar reference backend, as asked".into())),
         Some(BackendKind::Simd) => Ok(on_cpu(BackendKind::Simd, Why::Asked, "the SIMD CPU backend, as asked".into())),
-        Some(BackendKind::Gpu) => open_gpu(config, weights, Why::Asked, true).await.map_err(|(_, error)| error),
-        None => match open_gpu(config, weights, Why::HardwareGpu, false).await {
+        Some(BackendKind::Gpu) => open_gpu(config, weights, Why::Asked).await.map_err(|(_, error)| error),
+        None => match open_gpu(config, weights, Why::HardwareGpu).await {
             Ok(on_gpu) => Ok(on_gpu),
             Err((why, error)) => {
                 let message = match error {
@@ -258,16 +258,13 @@ async fn load(config: &GptConfig, weights: &HostWeights, prefer: Option<BackendK
     }
 }
 
-/// The model on the GPU (`allow_software`: also on a software adapter), or why not.
-async fn open_gpu(
-    config: &GptConfig,
-    weights: &HostWeights,
-    why: Why,
-    allow_software: bool,
-) -> std::result::Result<(Model, BackendStatus), (Why, Error)> {
+/// The model on the GPU, or why not. Asked for (`why == Why::Asked`), a software adapter will
+/// do; chosen automatically, it will not.
+async fn open_gpu(config: &GptConfig, weights: &HostWeights, why: Why) -> std::result::Result<(Model, BackendStatus), (Why, Error)> {
+    let asked = why == Why::Asked;
     let gpu = Gpu::new().await.map_err(|e| (Why::NoGpu, e))?;
     let adapter = gpu.adapter_name();
-    if gpu.is_software() && !allow_software {
+    if gpu.is_software() && !asked {
         return Err((
             Why::SoftwareGpu,
             Error::Gpu(format!(
@@ -276,7 +273,7 @@ async fn open_gpu(
         ));
     }
     gpu.check_fits(config).map_err(|e| (Why::TooBigForGpu, e))?;
-    let how = if why == Why::Asked { "as asked" } else { "chosen automatically" };
+    let how = if asked { "as asked" } else { "chosen automatically" };
     let mut reason = format!("the GPU ({adapter}), {how}");
     if gpu.is_software() {
         reason.push_str("; note it is a software adapter, the CPU emulating a GPU");
