@@ -387,6 +387,10 @@ fn bad_input_is_an_error_not_a_panic() {
     assert!(acts.forward(&weights, &cfg, &[1, 2, 99]).is_err(), "id outside the vocabulary");
     let short = vec![Source { name: "short".into(), weight: 1.0, train: vec![1, 2], val: vec![1, 2] }];
     assert!(Dataset::new(short, 6).is_err());
+    for p in [1.0, -0.1, f32::NAN] {
+        assert!(Trainer::new(cfg.clone(), TrainConfig { dropout: p, ..tiny_training(5, 1) }).is_err(), "dropout {p}");
+        assert!(acts.draw_dropout(p, &mut ChaCha8Rng::seed_from_u64(0)).is_err(), "dropout {p}");
+    }
 }
 
 #[test]

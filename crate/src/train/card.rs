@@ -10,7 +10,7 @@ use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use tokenizers::Tokenizer;
 
-use super::cli::{io_error, TrainingLog};
+use super::cli::{encode, encoding, io_error, newline_id, TrainingLog};
 use super::model::{parameter_count, Activations};
 use super::trainer::generate;
 use crate::weights::{load_safetensors, HostWeights};
@@ -174,7 +174,7 @@ pub fn write_model_card(dir: &Path) -> Result<()> {
     let _ = writeln!(w, "\n## What it writes\n");
     let _ = writeln!(w, "Each prompt continued to the end of its line by the trained weights: the most likely token each time (greedy), and one sample at temperature 0.8 (seed 0).\n");
     let _ = writeln!(w, "| prompt | greedy | sampled |\n|---|---|---|");
-    let newline = tokenizer.token_to_id("Ċ");
+    let newline = newline_id(&tokenizer).ok();
     let mut rng = ChaCha8Rng::seed_from_u64(0);
     for prompt in PROMPTS {
         let ids = encode(&tokenizer, prompt)?;
@@ -212,7 +212,7 @@ fn write_tokenizer_examples(w: &mut String, tokenizer: &Tokenizer) -> Result<()>
     );
     let _ = writeln!(w, "| text | tokens |\n|---|---|");
     for text in TOKENIZER_EXAMPLES {
-        let encoding = tokenizer.encode(text, false).map_err(|e| Error::Tokenizer(e.to_string()))?;
+        let encoding = encoding(tokenizer, text)?;
         let labels = token_labels(text, encoding.get_offsets(), encoding.get_ids().len());
         let mut shown = Vec::new();
         for (label, &id) in labels.iter().zip(encoding.get_ids()) {
@@ -281,7 +281,7 @@ fn write_alignment(w: &mut String, config: &GptConfig, weights: &HostWeights, to
     let mut total = 0;
     let mut tables = Vec::new();
     for (pair, expected) in ALIGNMENT_PAIRS {
-        let encoding = tokenizer.encode(pair, false).map_err(|e| Error::Tokenizer(e.to_string()))?;
+        let encoding = encoding(tokenizer, pair)?;
         let ids = encoding.get_ids();
         if ids.len() > config.n_positions {
             continue; // longer than the model's context (only with a tiny test model)
@@ -397,7 +397,7 @@ fn write_alignment(w: &mut String, config: &GptConfig, weights: &HostWeights, to
 
 /// An SVG heat map of one head's attention weights (T × T, causal) on `text`, tokens labelled.
 fn attention_figure(config: &GptConfig, weights: &HostWeights, tokenizer: &Tokenizer, text: &str, layer: usize, head: usize) -> Result<String> {
-    let encoding = tokenizer.encode(text, false).map_err(|e| Error::Tokenizer(e.to_string()))?;
+    let encoding = encoding(tokenizer, text)?;
     // At most the model's context (a tiny test model may not hold the whole pair).
     let n = encoding.get_ids().len().min(config.n_positions);
     let ids = &encoding.get_ids()[..n];
@@ -470,10 +470,6 @@ fn url_encode(text: &str) -> String {
 
 fn argmax(x: &[f32]) -> usize {
     x.iter().enumerate().fold((0, f32::NEG_INFINITY), |best, (i, &v)| if v > best.1 { (i, v) } else { best }).0
-}
-
-fn encode(tokenizer: &Tokenizer, text: &str) -> Result<Vec<u32>> {
-    Ok(tokenizer.encode(text, false).map_err(|e| Error::Tokenizer(e.to_string()))?.get_ids().to_vec())
 }
 
 fn decode(tokenizer: &Tokenizer, ids: &[u32]) -> Result<String> {

@@ -9,7 +9,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
-use tokenizers::Tokenizer;
+use tokenizers::{Encoding, Tokenizer};
 
 use super::bpe::train_tokenizer;
 use super::data::{split_lines, Batch, Dataset, Source};
@@ -287,19 +287,23 @@ fn parse_corpus_spec(spec: &str) -> Result<(String, f32)> {
     }
 }
 
-fn encode(tokenizer: &Tokenizer, text: &str) -> Result<Vec<u32>> {
-    let encoding = tokenizer.encode(text, false).map_err(|e| Error::Tokenizer(e.to_string()))?;
-    Ok(encoding.get_ids().to_vec())
+/// `text` tokenized, with the offsets of its tokens.
+pub(super) fn encoding(tokenizer: &Tokenizer, text: &str) -> Result<Encoding> {
+    tokenizer.encode(text, false).map_err(|e| Error::Tokenizer(e.to_string()))
+}
+
+pub(super) fn encode(tokenizer: &Tokenizer, text: &str) -> Result<Vec<u32>> {
+    Ok(encoding(tokenizer, text)?.get_ids().to_vec())
 }
 
 /// The token of "\n" on its own (byte-level BPE spells the newline byte `Ċ`).
-fn newline_id(tokenizer: &Tokenizer) -> Result<u32> {
+pub(super) fn newline_id(tokenizer: &Tokenizer) -> Result<u32> {
     tokenizer.token_to_id("Ċ").ok_or_else(|| Error::Tokenizer("the tokenizer has no newline token `Ċ`".into()))
 }
 
 /// Each prompt continued to the end of its line, sampled at temperature 0.8 with a fixed seed.
 fn sample_prompts(trainer: &Trainer, tokenizer: &Tokenizer, prompts: &[String], seed: u64) -> Result<Vec<(String, String)>> {
-    let newline = tokenizer.token_to_id("Ċ");
+    let newline = newline_id(tokenizer).ok();
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     let mut samples = Vec::new();
     for prompt in prompts {

@@ -10,6 +10,17 @@
 
 use rand::Rng;
 
+use crate::{Error, Result};
+
+/// A dropout probability must be in [0, 1): at 1 nothing would survive.
+pub fn check_dropout(p: f32) -> Result<()> {
+    if (0.0..1.0).contains(&p) {
+        Ok(())
+    } else {
+        Err(Error::Input(format!("dropout must be in [0, 1), got {p}")))
+    }
+}
+
 /// Fill `mask` with a fresh draw for dropout probability `p` (0 ≤ p < 1).
 pub fn dropout_mask(mask: &mut [f32], p: f32, rng: &mut impl Rng) {
     let keep = 1.0 / (1.0 - p);

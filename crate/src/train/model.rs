@@ -6,7 +6,7 @@
 
 use super::attention::{attention_backward, attention_forward};
 use super::cross_entropy::{cross_entropy_backward, cross_entropy_forward};
-use super::dropout::{dropout_backward, dropout_forward, dropout_mask};
+use super::dropout::{check_dropout, dropout_backward, dropout_forward, dropout_mask};
 use super::embedding::{embedding_backward, embedding_forward};
 use super::gelu::{gelu_backward, gelu_forward};
 use super::layernorm::{layernorm_backward, layernorm_forward};
@@ -96,9 +96,7 @@ impl Activations {
     /// each block's two sub-layer outputs, before they join the residual stream, as in GPT-2.
     /// `p = 0` turns dropout off (the default, and what evaluation and inference use).
     pub fn draw_dropout(&mut self, p: f32, rng: &mut impl Rng) -> Result<()> {
-        if !(0.0..1.0).contains(&p) {
-            return Err(Error::Input(format!("dropout must be in [0, 1), got {p}")));
-        }
+        check_dropout(p)?;
         let size = self.embeddings.len();
         let masks = std::iter::once(&mut self.embedding_dropout)
             .chain(self.blocks.iter_mut().flat_map(|b| [&mut b.attention_dropout, &mut b.mlp_dropout]));

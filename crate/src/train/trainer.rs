@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use super::adamw::{clip_grad_norm, learning_rate, AdamW, AdamWConfig};
 use super::data::{Batch, Dataset};
+use super::dropout::check_dropout;
 use super::model::{parameters_mut, zeros_like, Activations};
 use crate::weights::{random_weights, HostWeights};
 use crate::{Error, GptConfig, Result};
@@ -60,9 +61,7 @@ impl Trainer {
         if config.batch_size == 0 || config.steps == 0 {
             return Err(Error::Input("batch size and number of steps must be positive".into()));
         }
-        if !(0.0..1.0).contains(&config.dropout) {
-            return Err(Error::Input(format!("dropout must be in [0, 1), got {}", config.dropout)));
-        }
+        check_dropout(config.dropout)?;
         let weights = random_weights(&model, config.seed);
         // A stream of its own for the batches, independent of the one the weights came from.
         let mut rng = ChaCha8Rng::seed_from_u64(config.seed);
