@@ -84,8 +84,7 @@ export function mountShell(root, actions) {
     if (status) {
       lines.push(tr('status.backend', { backend: tr(BACKEND_LABEL[status.kind]) }));
       // The engine's code in the reader's words; its own (English) sentence on hover.
-      if (status.why) lines.push(tr(`status.why.${status.why}`));
-      else if (status.reason) lines.push(status.reason);
+      lines.push(tr(`status.why.${status.why}`));
       if (status.adapter) lines.push(tr('status.adapter', { adapter: status.adapter }));
     }
     if (state.ms != null) lines.push(tr('status.time', { ms: state.ms.toFixed(1) }));
