@@ -20,23 +20,27 @@
 //! from [`weights`], text from [`tokenizer`], sampling lives in [`sampling`], training in [`train`].
 //! The `wasm` module is the only one that knows about JavaScript.
 
-pub mod attention;
 pub mod backend;
 pub mod bench;
 pub mod config;
 pub mod engine;
 pub mod error;
 pub mod gpt;
+pub mod ops;
+pub mod parallel;
 pub mod sampling;
 pub mod tensor;
 pub mod tokenizer;
 pub mod trace;
 pub mod train;
+pub mod views;
 pub mod weights;
 
 #[cfg(target_arch = "wasm32")]
 pub mod wasm;
 
+/// The attention op (its mask and recorded steps) by its short name.
+pub use ops::attention;
 pub use config::GptConfig;
 pub use error::{Error, Result};
 pub use tensor::Tensor;

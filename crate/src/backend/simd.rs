@@ -1,14 +1,14 @@
 //! The SIMD CPU backend: the scalar reference's math with vector inner loops where the time
 //! goes — the matrix products (linear layers, LM head) and attention's `q · kᵀ` and
 //! `weights · v`. Everything else (layernorm, GELU, softmax, masking, …) costs O(T·C) and is
-//! delegated to [`super::scalar`], so there is one copy of that code.
+//! delegated to [`super::scalar`], so there is one copy of that code: [`crate::ops`].
 //!
 //! Instruction sets, picked per call: AVX + FMA on x86 when the CPU has them (detected at run
 //! time), simd128 in a wasm build with `+simd128`, and a portable twin everywhere else. See
 //! [`lanes`] for the vector operations and [`kernels`] for the products built from them.
 //!
-//! The slice functions here have the same signatures as their [`super::scalar`] twins, so the
-//! trainer can call either.
+//! The slice functions here have the same signatures as their reference twins in
+//! [`crate::ops::linear`] and [`crate::ops::attention`]; the trainer's linear layers run on them.
 
 mod kernels;
 mod lanes;
@@ -22,7 +22,7 @@ use std::future::Future;
 use self::kernels::{Matrix, MatrixMut};
 use super::scalar::{self, Scalar};
 use super::{Backend, BackendKind};
-use crate::attention::Mask;
+use crate::ops::attention::Mask;
 use crate::{Result, Tensor};
 
 /// The SIMD CPU backend.

@@ -22,7 +22,7 @@ use self::kernels::{
 };
 use self::pool::{BufferPool, PooledBuffer};
 use super::{Backend, BackendKind};
-use crate::attention::Mask;
+use crate::ops::attention::Mask;
 use crate::{Error, GptConfig, Result, Tensor};
 
 /// Dispatches recorded before they are submitted, so the GPU starts on a long forward pass
