@@ -219,6 +219,9 @@ fn text_goes_through_the_model_directorys_tokenizer() {
 
     let trace = ok(&["trace", "--model", dir.path(), "--text", "the cat", "--backend", "scalar"]);
     assert_eq!(trace["tokens"]["pieces"], serde_json::json!(["the", "cat"]));
+    // The page's view of the same tokens, as the library's views build it.
+    assert_eq!(trace["shown"]["display"], serde_json::json!(["the", "cat"]));
+    assert_eq!(trace["shown"]["allowed"], serde_json::json!([1, 0, 1, 1]));
     // The model has 67 ids, the tokenizer 9: a candidate beyond them has no text.
     for candidate in trace["next_token"]["top"].as_array().unwrap() {
         assert_eq!(candidate["text"].is_string(), candidate["id"].as_u64().unwrap() < 9, "{candidate}");

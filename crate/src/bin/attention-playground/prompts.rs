@@ -23,11 +23,14 @@ pub fn newline_id(tokenizer: &TextTokenizer) -> Result<u32> {
     }
 }
 
-/// `prompt` continued by up to `max_tokens` tokens, stopping after a newline; the new text only.
+/// `prompt` continued by up to `max_tokens` tokens, stopping after a newline or at the end of
+/// the model's context; the new text only. A prompt longer than the context (only with a tiny
+/// model) keeps its end, leaving room for one new token.
 pub fn continue_line(engine: &mut Engine, tokenizer: &TextTokenizer, prompt: &str, max_tokens: usize, opts: &SamplingOptions) -> Result<String> {
     let ids = tokenizer.encode(prompt)?.ids;
+    let ids = &ids[ids.len().saturating_sub(engine.config().n_positions - 1)..];
     let newline = newline_id(tokenizer).ok();
-    let generated = pollster::block_on(engine.generate(&ids, max_tokens, opts, |token| Some(token) != newline))?;
+    let generated = pollster::block_on(engine.generate(ids, max_tokens, opts, |token| Some(token) != newline))?;
     tokenizer.decode(&generated)
 }
 
