@@ -5,7 +5,9 @@
 //! shows the tokens. GPT-2's byte-level BPE stores tokens in a printable alphabet (`Ġ` is a
 //! space, `Ċ` a newline) and may cut a multi-byte character, e.g. `喜` (E5 96 9C), between
 //! tokens. A piece is therefore the token's real bytes, decoded as UTF-8 where they form whole
-//! characters and shown as hex (`<E5 96>`) where they do not.
+//! characters and shown as hex (`<E5 96>`) where they do not. Our own tokenizer
+//! ([`crate::train::bpe`]) keeps whole characters and spells only the bytes of characters its
+//! data never had as tokens, `<0xE9>`; those show as hex the same way (`<E9>`).
 
 use std::str::FromStr;
 use std::sync::LazyLock;
@@ -102,13 +104,21 @@ impl TextTokenizer {
         }
     }
 
+    /// The id of a token given by its stored text (e.g. the special token `[MASK]`).
+    pub fn token_id(&self, token: &str) -> Option<u32> {
+        self.inner.token_to_id(token)
+    }
+
     fn knows(&self, id: u32) -> bool {
         self.inner.id_to_token(id).is_some()
     }
 
     fn readable(&self, token: &str) -> String {
         if !self.byte_level {
-            return token.to_string();
+            return match fallback_byte(token) {
+                Some(byte) => format!("<{byte:02X}>"),
+                None => token.to_string(),
+            };
         }
         // Special tokens (e.g. "<|endoftext|>") are stored literally, not in the byte alphabet.
         let Some(bytes) = token.chars().map(|c| CHAR_TO_BYTE.get(&c).copied()).collect::<Option<Vec<u8>>>() else {
@@ -124,6 +134,15 @@ impl TextTokenizer {
         }
         text
     }
+}
+
+/// The byte a byte-fallback token (`<0xE9>`) stands for.
+fn fallback_byte(token: &str) -> Option<u8> {
+    let hex = token.strip_prefix("<0x")?.strip_suffix('>')?;
+    if hex.len() != 2 {
+        return None;
+    }
+    u8::from_str_radix(hex, 16).ok()
 }
 
 fn unknown(id: u32) -> String {
