@@ -1,7 +1,7 @@
 //! The trainer's math: every backward function against finite differences of its forward
 //! function, the whole model's gradient likewise, and a short training run that must learn.
 
-use attention_playground::ops::attention::{causal_self_attention_backward, causal_self_attention_forward};
+use attention_playground::ops::attention::{self_attention_backward, self_attention_forward};
 use attention_playground::ops::cross_entropy::{cross_entropy_backward, cross_entropy_forward};
 use attention_playground::train::data::{split_lines, Dataset, Source};
 use attention_playground::ops::dropout::{dropout_backward, dropout_forward, dropout_mask};
@@ -11,7 +11,8 @@ use attention_playground::ops::layernorm::{layernorm_backward, layernorm_forward
 use attention_playground::ops::linear::{head_backward, head_forward, linear_backward, linear_forward, matmul_threaded, transpose};
 use attention_playground::train::model::{parameters_mut, zeros_like, Activations};
 use attention_playground::weights::random_weights;
-use attention_playground::train::{TrainConfig, Trainer};
+use attention_playground::train::masking::{mask_tokens, CHOSEN, TO_MASK, TO_RANDOM};
+use attention_playground::train::{TrainConfig, TrainObjective, Trainer};
 use attention_playground::attention::Mask;
 use attention_playground::backend::scalar::Scalar;
 use attention_playground::backend::Backend;
@@ -159,24 +160,38 @@ fn gelu_backward_matches_finite_differences() {
 
 #[test]
 fn attention_backward_matches_finite_differences() {
+    attention_backward_for(Mask::Causal);
+}
+
+/// The encoder's attention: no mask, so every query also looks ahead and every key gets gradient.
+#[test]
+fn bidirectional_attention_backward_matches_finite_differences() {
+    attention_backward_for(Mask::Bidirectional);
+}
+
+fn attention_backward_for(mask: Mask) {
     let mut rng = ChaCha8Rng::seed_from_u64(7);
     let (b, t, c, nh) = (2, 4, 6, 2);
     let (qkv, r) = (random(&mut rng, b * t * 3 * c, 1.0), random(&mut rng, b * t * c, 1.0));
     let forward = |qkv: &[f32]| {
         let (mut out, mut att) = (vec![0.0; b * t * c], vec![0.0; b * nh * t * t]);
-        causal_self_attention_forward(&mut out, &mut att, qkv, t, c, nh);
+        self_attention_forward(&mut out, &mut att, qkv, t, c, nh, mask);
         (project(&out, &r), att)
     };
     let (_, att) = forward(&qkv);
-    // Causal: nothing attends to the future, and every row of weights sums to 1.
+    // Causal: nothing attends to the future; bidirectional: every key has weight. Every row of
+    // weights sums to 1.
     for row in att.chunks(t).enumerate().map(|(i, row)| (i % t, row)) {
         let (query, weights) = row;
-        assert!(weights[query + 1..].iter().all(|&w| w == 0.0));
+        match mask {
+            Mask::Causal => assert!(weights[query + 1..].iter().all(|&w| w == 0.0)),
+            Mask::Bidirectional => assert!(weights.iter().all(|&w| w > 0.0), "{weights:?}"),
+        }
         assert!((weights.iter().sum::<f32>() - 1.0).abs() < 1e-5);
     }
     let mut dqkv = vec![0.0; qkv.len()];
-    causal_self_attention_backward(&mut dqkv, &r, &qkv, &att, t, c, nh);
-    check_gradient("attention dqkv", &qkv, &dqkv, |q| forward(q).0);
+    self_attention_backward(&mut dqkv, &r, &qkv, &att, t, c, nh, mask);
+    check_gradient(&format!("{mask:?} attention dqkv"), &qkv, &dqkv, |q| forward(q).0);
 }
 
 #[test]
@@ -229,19 +244,55 @@ fn dropout_zeroes_about_p_and_keeps_the_expected_value() {
 
 #[test]
 fn whole_model_gradient_matches_finite_differences() {
-    check_whole_model_gradient(0.0, false);
+    check_whole_model_gradient(0.0, false, false);
+}
+
+/// The encoder: bidirectional attention, loss on a few scored positions only (the others get
+/// gradient through attention alone).
+#[test]
+fn the_encoders_whole_model_gradient_matches_finite_differences() {
+    check_whole_model_gradient(0.0, false, true);
+    check_whole_model_gradient(0.2, false, true);
+}
+
+/// The trainer's encoder computes what the engine computes with the bidirectional mask, at
+/// the scored positions.
+#[test]
+fn the_trainers_encoder_matches_the_engines_bidirectional_forward() {
+    let cfg = tiny_config();
+    let weights = random_weights(&cfg, 23);
+    let ids = [1u32, 4, 2, 7, 3];
+    let rows = vec![0usize, 2, 4];
+    let mut acts = Activations::new(&cfg, 1, ids.len()).unwrap();
+    acts.mask = Mask::Bidirectional;
+    acts.predict_only(Some(rows.clone())).unwrap();
+    acts.forward(&weights, &cfg, &ids).unwrap();
+    let engine = Gpt::new(cfg.clone(), Scalar, &weights);
+    let forward = engine.forward(&ids, Mask::Bidirectional, None, false).unwrap();
+    let logits = pollster::block_on(engine.backend.read(&[&forward.logits])).unwrap().remove(0);
+    let v = cfg.vocab_size;
+    for (r, &row) in rows.iter().enumerate() {
+        for (i, (&a, &e)) in acts.logits[r * v..(r + 1) * v].iter().zip(logits.row(row)).enumerate() {
+            assert!((a - e).abs() <= 1e-5 + 1e-4 * e.abs(), "row {row} logit {i}: trainer {a}, engine {e}");
+        }
+    }
+    // The first token's logits depend on the last token now (they could not, causally).
+    let mut changed = acts.clone();
+    changed.forward(&weights, &cfg, &[1, 4, 2, 7, 9]).unwrap();
+    assert!(changed.logits[..v].iter().zip(&acts.logits[..v]).any(|(a, b)| (a - b).abs() > 1e-4));
+    assert!(acts.predict_only(Some(vec![5])).is_err(), "a row outside the batch");
 }
 
 #[test]
 fn whole_model_gradient_with_dropout_matches_finite_differences() {
-    check_whole_model_gradient(0.3, false);
+    check_whole_model_gradient(0.3, false, false);
 }
 
 /// A checkpoint with its own `lm_head.weight` (an untied head) is trained as the engine runs
 /// it: the logits come from that head, and its gradient is the head's, not wte's.
 #[test]
 fn an_explicit_lm_head_is_trained_as_the_engine_runs_it() {
-    check_whole_model_gradient(0.0, true);
+    check_whole_model_gradient(0.0, true, false);
     let cfg = tiny_config();
     let mut weights = random_weights(&cfg, 21);
     let mut rng = ChaCha8Rng::seed_from_u64(21);
@@ -263,8 +314,10 @@ fn an_explicit_lm_head_is_trained_as_the_engine_runs_it() {
 
 /// The gradient of every parameter tensor of a tiny model against finite differences, with the
 /// dropout masks (if any) drawn once and held fixed, as within one training step; with
-/// `explicit_head`, the model has an untied `lm_head` and its gradient is checked too.
-fn check_whole_model_gradient(dropout: f32, explicit_head: bool) {
+/// `explicit_head`, the model has an untied `lm_head` and its gradient is checked too; with
+/// `encoder`, attention is bidirectional and only a few positions are scored, as in masked
+/// language modelling.
+fn check_whole_model_gradient(dropout: f32, explicit_head: bool, encoder: bool) {
     let cfg = tiny_config();
     let mut rng = ChaCha8Rng::seed_from_u64(9);
     let mut weights = random_weights(&cfg, 9);
@@ -277,8 +330,14 @@ fn check_whole_model_gradient(dropout: f32, explicit_head: bool) {
     }
     let (batch, t) = (2, 5);
     let ids: Vec<u32> = (0..batch * t).map(|_| rng.random_range(0..cfg.vocab_size as u32)).collect();
-    let targets: Vec<u32> = (0..batch * t).map(|_| rng.random_range(0..cfg.vocab_size as u32)).collect();
+    let predicted = [1usize, 4, 7, 8];
+    let scored = if encoder { predicted.len() } else { batch * t };
+    let targets: Vec<u32> = (0..scored).map(|_| rng.random_range(0..cfg.vocab_size as u32)).collect();
     let mut acts = Activations::new(&cfg, batch, t).unwrap();
+    if encoder {
+        acts.mask = Mask::Bidirectional;
+        acts.predict_only(Some(predicted.to_vec())).unwrap();
+    }
     acts.draw_dropout(dropout, &mut rng).unwrap();
     let with_masks = acts.clone();
     let loss_of = |w: &attention_playground::weights::HostWeights| {
@@ -313,6 +372,66 @@ fn counting_dataset(seq_len: usize, vocab: u32) -> Dataset {
     Dataset::new(sources, seq_len).unwrap()
 }
 
+#[test]
+fn berts_recipe_chooses_15_percent_and_masks_80_randomises_10_keeps_10() {
+    const V: usize = 50;
+    const MASK_ID: u32 = 7;
+    let mut rng = ChaCha8Rng::seed_from_u64(14);
+    // Never the mask token in the input, so a [MASK] in the output was put there.
+    let ids: Vec<u32> = (0..100_000).map(|_| rng.random_range(8..V as u32)).collect();
+    let masked = mask_tokens(&ids, MASK_ID, V, &mut ChaCha8Rng::seed_from_u64(1)).unwrap();
+    assert_eq!(masked, mask_tokens(&ids, MASK_ID, V, &mut ChaCha8Rng::seed_from_u64(1)).unwrap(), "seeded");
+    let n = masked.positions.len() as f32;
+    assert!((n / ids.len() as f32 - CHOSEN).abs() < 0.005, "chose {n}");
+    assert!(masked.positions.windows(2).all(|w| w[0] < w[1]));
+    let targets: Vec<u32> = masked.positions.iter().map(|&p| ids[p]).collect();
+    assert_eq!(masked.targets, targets, "targets are the original tokens");
+    let (mut to_mask, mut kept, mut randomised) = (0, 0, 0);
+    for &p in &masked.positions {
+        match masked.ids[p] {
+            MASK_ID => to_mask += 1,
+            id if id == ids[p] => kept += 1,
+            _ => randomised += 1,
+        }
+    }
+    // A random token may equal the original (1 in 49): it counts as kept.
+    assert!((to_mask as f32 / n - TO_MASK).abs() < 0.01, "{to_mask}");
+    assert!((randomised as f32 / n - TO_RANDOM * 48.0 / 49.0).abs() < 0.01, "{randomised}");
+    assert!((kept as f32 / n - (1.0 - TO_MASK - TO_RANDOM * 48.0 / 49.0)).abs() < 0.01, "{kept}");
+    // Positions not chosen are untouched.
+    let chosen: std::collections::HashSet<usize> = masked.positions.iter().copied().collect();
+    assert!((0..ids.len()).filter(|p| !chosen.contains(p)).all(|p| masked.ids[p] == ids[p]));
+    // One token: still one chosen position. Bad input: an error.
+    assert_eq!(mask_tokens(&[9], MASK_ID, V, &mut rng).unwrap().positions, [0]);
+    assert!(mask_tokens(&[], MASK_ID, V, &mut rng).is_err());
+    assert!(mask_tokens(&[1], V as u32, V, &mut rng).is_err());
+}
+
+/// The encoder learns to fill in the counting corpus: a masked number is its neighbours'
+/// middle. Its masked validation loss (about 7 scored tokens a step) falls well below the
+/// unigram baseline, reproducibly.
+#[test]
+fn a_short_masked_language_model_run_lowers_the_masked_loss() {
+    let cfg = tiny_config(); // V = 11: ids 0..10 are data, 10 is [MASK]
+    let mask_id = cfg.vocab_size as u32 - 1;
+    let data = counting_dataset(6, mask_id);
+    let val = data.val_batches(0, 8, 4);
+    let config = TrainConfig { objective: TrainObjective::MaskedTokens { mask_id }, batch_size: 16, ..tiny_training(1000, 42) };
+    let run = || {
+        let mut trainer = Trainer::new(cfg.clone(), config.clone()).unwrap();
+        let before = trainer.evaluate(&val).unwrap();
+        let losses: Vec<f32> = (0..1000).map(|_| trainer.train_step(&data).unwrap().loss).collect();
+        (before, trainer.evaluate(&val).unwrap(), losses)
+    };
+    let (before, after, losses) = run();
+    assert!((before - (cfg.vocab_size as f32).ln()).abs() < 0.3, "untrained loss {before}");
+    let unigram = data.unigram_loss(0, cfg.vocab_size);
+    assert!(after < 0.65 * unigram, "masked validation loss {after} vs unigram {unigram}");
+    assert_eq!(run().2, losses, "same seed, same curve");
+    let bad = TrainConfig { objective: TrainObjective::MaskedTokens { mask_id: cfg.vocab_size as u32 }, ..tiny_training(5, 1) };
+    assert!(Trainer::new(cfg.clone(), bad).is_err(), "a mask token outside the vocabulary");
+}
+
 fn tiny_training(steps: usize, seed: u64) -> TrainConfig {
     TrainConfig {
         batch_size: 8,
@@ -325,6 +444,7 @@ fn tiny_training(steps: usize, seed: u64) -> TrainConfig {
         weight_decay: 0.1,
         dropout: 0.0,
         seed,
+        objective: TrainObjective::NextToken,
     }
 }
 

@@ -10,7 +10,7 @@
 //!
 //! The reference steps are [`attention_scores`], the scale, [`apply_mask`],
 //! [`super::softmax::softmax_rows`] and [`attention_values`]; the engine composes them through
-//! its backend (`Backend::attention`), the trainer through [`causal_self_attention_forward`],
+//! its backend (`Backend::attention`), the trainer through [`self_attention_forward`],
 //! which runs the same functions on B sequences of the fused `c_attn` output.
 //!
 //! - SIMD twin: `backend/simd.rs` (`attention_scores`, `attention_values`: the products on the
@@ -33,7 +33,7 @@ pub enum Mask {
     /// GPT: a query at absolute position `i` sees keys `0..=i` (left to right).
     #[default]
     Causal,
-    /// BERT-style, for teaching: every query sees every key.
+    /// BERT-style encoder: every query sees every key (both directions).
     Bidirectional,
 }
 
@@ -43,6 +43,14 @@ impl Mask {
         match self {
             Mask::Causal => key_pos <= query_pos,
             Mask::Bidirectional => true,
+        }
+    }
+
+    /// How many of `tk` keys the query at `query_pos` sees: always keys `0..n`.
+    pub fn visible_keys(self, query_pos: usize, tk: usize) -> usize {
+        match self {
+            Mask::Causal => (query_pos + 1).min(tk),
+            Mask::Bidirectional => tk,
         }
     }
 }
@@ -135,11 +143,12 @@ pub fn attention_values(out: &mut [f32], weights: &[f32], v: &[f32], t: usize, t
     }
 }
 
-/// The trainer's causal self-attention over B sequences of T tokens: qkv (B·T, 3C), q k v side
-/// by side as `c_attn` writes them → out (B·T, C); saves the softmax weights att (B, NH, T, T),
-/// zero above the diagonal. Each sequence runs the reference steps above; sequences are split
-/// over threads.
-pub fn causal_self_attention_forward(out: &mut [f32], att: &mut [f32], qkv: &[f32], t: usize, c: usize, nh: usize) {
+/// The trainer's self-attention over B sequences of T tokens: qkv (B·T, 3C), q k v side by side
+/// as `c_attn` writes them → out (B·T, C); saves the softmax weights att (B, NH, T, T), zero
+/// where `mask` forbids (above the diagonal for the GPT's causal mask, nowhere for the
+/// encoder's bidirectional one). Each sequence runs the reference steps above; sequences are
+/// split over threads.
+pub fn self_attention_forward(out: &mut [f32], att: &mut [f32], qkv: &[f32], t: usize, c: usize, nh: usize, mask: Mask) {
     let scale_by = score_scale(c / nh);
     for_each_row_block2(out, t * c, att, nh * t * t, |b0, out, att| {
         let (mut q, mut k, mut v) = (vec![0.0; t * c], vec![0.0; t * c], vec![0.0; t * c]);
@@ -155,16 +164,18 @@ pub fn causal_self_attention_forward(out: &mut [f32], att: &mut [f32], qkv: &[f3
             }
             attention_scores(&mut scores, &q, &k, t, t, nh, c);
             scale(&mut scores, scale_by);
-            apply_mask(&mut scores, t, t, Mask::Causal, 0);
+            apply_mask(&mut scores, t, t, mask, 0);
             softmax_rows(att_b, &scores, t);
             attention_values(out_b, att_b, &v, t, t, nh, c);
         }
     });
 }
 
-/// Given dout (B·T, C): dqkv (B·T, 3C) += the gradient through all four steps. The softmax step
-/// uses `dscore[t2] = att[t2] · (datt[t2] - Σ_j att[j] · datt[j])`.
-pub fn causal_self_attention_backward(dqkv: &mut [f32], dout: &[f32], qkv: &[f32], att: &[f32], t: usize, c: usize, nh: usize) {
+/// Given dout (B·T, C): dqkv (B·T, 3C) += the gradient through all four steps, for the same
+/// `mask` as the forward pass. The softmax step uses
+/// `dscore[t2] = att[t2] · (datt[t2] - Σ_j att[j] · datt[j])`; keys the mask forbids have zero
+/// weight and get no gradient, so the causal case only walks keys `0..=t`.
+pub fn self_attention_backward(dqkv: &mut [f32], dout: &[f32], qkv: &[f32], att: &[f32], t: usize, c: usize, nh: usize, mask: Mask) {
     let hs = c / nh;
     let scale_by = score_scale(hs);
     for_each_row_block(dqkv, t * 3 * c, |b0, dqkv| {
@@ -176,7 +187,8 @@ pub fn causal_self_attention_backward(dqkv: &mut [f32], dout: &[f32], qkv: &[f32
             let dout_b = &dout[b * t * c..(b + 1) * t * c];
             for h in 0..nh {
                 for ti in 0..t {
-                    let row = &att_b[(h * t + ti) * t..][..=ti];
+                    let keys = mask.visible_keys(ti, t);
+                    let row = &att_b[(h * t + ti) * t..][..keys];
                     let d_o = &dout_b[ti * c + h * hs..][..hs];
                     // 4. weighted sum: datt[t2] = dout · v_t2, dv_t2 += att[t2] · dout
                     for (t2, &w) in row.iter().enumerate() {

@@ -30,6 +30,7 @@ pub fn split_lines(text: &str, val_fraction: f32) -> (&str, &str) {
 }
 
 /// Inputs and next-token targets for B sequences of T tokens, back to back: both (B·T).
+#[derive(Clone)]
 pub struct Batch {
     pub ids: Vec<u32>,
     pub targets: Vec<u32>,

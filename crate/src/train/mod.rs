@@ -3,8 +3,9 @@
 //! strings them together.
 //!
 //! ```text
-//! bpe        byte-level BPE tokenizer trained on the corpus (tokenizers crate)
+//! bpe        character-level BPE tokenizer with byte fallback, trained on the corpus
 //! data       token streams → train / validation batches
+//! masking    BERT's recipe: which positions the encoder must fill in, and how they are hidden
 //! model      the whole forward with saved activations, and the whole backward, from the ops
 //! adamw      optimiser, warm-up + cosine learning rate, gradient clipping
 //! trainer    one step and validation loss (no files or threads: runs in wasm too)
@@ -19,7 +20,8 @@
 pub mod adamw;
 pub mod bpe;
 pub mod data;
+pub mod masking;
 pub mod model;
 pub mod trainer;
 
-pub use trainer::{StepReport, TrainConfig, Trainer};
+pub use trainer::{StepReport, TrainConfig, TrainObjective, Trainer};

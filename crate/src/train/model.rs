@@ -2,9 +2,13 @@
 //! the ops of [`crate::ops`]. Same architecture and weights as [`crate::gpt`]
 //! (checked by a test), but batched over B sequences of T tokens and laid out for training.
 //!
+//! The GPT and the BERT-style encoder share all of it: only the attention mask differs
+//! ([`Activations::mask`]), and which positions are scored ([`Activations::predict_only`]: the
+//! encoder's loss is on its masked positions only, so only their logits are computed).
+//!
 //! Gradients have the shape of the weights: a [`HostWeights`] of the same shapes.
 
-use crate::ops::attention::{causal_self_attention_backward, causal_self_attention_forward};
+use crate::ops::attention::{self_attention_backward, self_attention_forward, Mask};
 use crate::ops::cross_entropy::{cross_entropy_backward, cross_entropy_forward};
 use crate::ops::dropout::{check_dropout, dropout_backward, dropout_forward, dropout_mask};
 use crate::ops::embedding::{embedding_backward, embedding_forward};
@@ -40,15 +44,21 @@ struct BlockActivations {
 pub struct Activations {
     pub batch: usize,
     pub seq_len: usize,
+    /// Causal for the GPT, bidirectional for the encoder.
+    pub mask: Mask,
+    /// Rows (of the B·T positions) whose logits are computed; `None` = all of them.
+    predicted: Option<Vec<usize>>,
+    ln_f_predicted: Vec<f32>, // (R, C) rows of ln_f at the predicted positions
     embeddings: Vec<f32>, // (B·T, C)
     embedding_dropout: Vec<f32>, // (B·T, C) dropout mask, or empty
     blocks: Vec<BlockActivations>,
     ln_f: Vec<f32>,      // (B·T, C)
     ln_f_mean: Vec<f32>, // (B·T)
     ln_f_rstd: Vec<f32>, // (B·T)
-    /// (B·T, V)
+    /// (R, V) for the R predicted rows (all B·T unless [`Activations::predict_only`]); the
+    /// buffer keeps room for B·T.
     pub logits: Vec<f32>,
-    /// (B·T, V), softmax of the logits, filled by [`Activations::cross_entropy`].
+    /// (R, V), softmax of the logits, filled by [`Activations::cross_entropy`].
     pub probs: Vec<f32>,
 }
 
@@ -81,6 +91,9 @@ impl Activations {
         Ok(Self {
             batch,
             seq_len,
+            mask: Mask::Causal,
+            predicted: None,
+            ln_f_predicted: Vec::new(),
             embeddings: vec![0.0; bt * c],
             embedding_dropout: Vec::new(),
             blocks: (0..cfg.n_layer).map(|_| block()).collect(),
@@ -111,6 +124,23 @@ impl Activations {
         Ok(())
     }
 
+    /// Compute logits only at `rows` (of the B·T positions, each below B·T), or at all of them
+    /// with `None`, from the next [`Self::forward`] on; [`Self::cross_entropy`] then takes one
+    /// target per predicted row.
+    pub fn predict_only(&mut self, rows: Option<Vec<usize>>) -> Result<()> {
+        let bt = self.batch * self.seq_len;
+        if let Some(bad) = rows.iter().flatten().find(|&&row| row >= bt) {
+            return Err(Error::Input(format!("position {bad} is outside the batch of {bt} positions")));
+        }
+        self.predicted = rows;
+        Ok(())
+    }
+
+    /// R: how many rows get logits.
+    pub fn predicted_rows(&self) -> usize {
+        self.predicted.as_ref().map_or(self.batch * self.seq_len, Vec::len)
+    }
+
     /// The softmax weights of `layer`: (B, NH, T, T).
     pub fn attention_weights(&self, layer: usize) -> &[f32] {
         &self.blocks[layer].att
@@ -131,7 +161,7 @@ impl Activations {
             // x = x + c_proj(attention(ln_1(x)))
             layernorm_forward(&mut a.ln_1, &mut a.ln_1_mean, &mut a.ln_1_rstd, x, &bw.ln_1.weight.data, &bw.ln_1.bias.data, c, eps);
             linear_forward(&mut a.qkv, &a.ln_1, &bw.c_attn.weight.data, &bw.c_attn.bias.data, c, 3 * c);
-            causal_self_attention_forward(&mut a.heads, &mut a.att, &a.qkv, t, c, nh);
+            self_attention_forward(&mut a.heads, &mut a.att, &a.qkv, t, c, nh, self.mask);
             linear_forward(&mut a.after_attention, &a.heads, &bw.attn_c_proj.weight.data, &bw.attn_c_proj.bias.data, c, c);
             apply_dropout(&mut a.after_attention, &a.attention_dropout);
             add_in_place(&mut a.after_attention, x);
@@ -145,30 +175,49 @@ impl Activations {
         }
         let x = self.blocks.last().map_or(&self.embeddings, |last| &last.after_mlp);
         layernorm_forward(&mut self.ln_f, &mut self.ln_f_mean, &mut self.ln_f_rstd, x, &w.ln_f.weight.data, &w.ln_f.bias.data, c, eps);
-        head_forward(&mut self.logits, &self.ln_f, &w.lm_head().data, c, v);
+        let r = self.predicted_rows();
+        match &self.predicted {
+            None => head_forward(&mut self.logits, &self.ln_f, &w.lm_head().data, c, v),
+            Some(rows) => {
+                self.ln_f_predicted = rows.iter().flat_map(|&row| &self.ln_f[row * c..(row + 1) * c]).copied().collect();
+                head_forward(&mut self.logits[..r * v], &self.ln_f_predicted, &w.lm_head().data, c, v);
+            }
+        }
         Ok(())
     }
 
-    /// Mean cross-entropy of the logits against `targets` (B·T); fills `probs`.
+    /// Mean cross-entropy of the logits against `targets` (one per predicted row); fills `probs`.
     pub fn cross_entropy(&mut self, targets: &[u32], vocab_size: usize) -> Result<f32> {
-        check_ids(targets, self.batch * self.seq_len, vocab_size)?;
-        Ok(cross_entropy_forward(&mut self.probs, &self.logits, targets, vocab_size))
+        let r = self.predicted_rows();
+        check_ids(targets, r, vocab_size)?;
+        Ok(cross_entropy_forward(&mut self.probs[..r * vocab_size], &self.logits[..r * vocab_size], targets, vocab_size))
     }
 
     /// Gradients of the mean cross-entropy, after [`Self::forward`] and [`Self::cross_entropy`]
-    /// on the same `ids` and `targets`, are added to `grads` (zero it first for a fresh step).
+    /// on the same `ids` and `targets` (one per predicted row), are added to `grads` (zero it
+    /// first for a fresh step).
     pub fn backward(&self, w: &HostWeights, cfg: &GptConfig, ids: &[u32], targets: &[u32], grads: &mut HostWeights) {
         let (t, c, v, nh) = (self.seq_len, cfg.n_embd, cfg.vocab_size, cfg.n_head);
-        let bt = self.batch * t;
-        let mut dlogits = vec![0.0; bt * v];
-        cross_entropy_backward(&mut dlogits, &self.probs, targets, v);
+        let (bt, r) = (self.batch * t, self.predicted_rows());
+        let mut dlogits = vec![0.0; r * v];
+        cross_entropy_backward(&mut dlogits, &self.probs[..r * v], targets, v);
         let mut dln_f = vec![0.0; bt * c];
         // The head the engine uses: an explicit lm_head when the weights have one, else wte.
         let dhead = match &mut grads.lm_head {
             Some(dlm_head) => &mut dlm_head.data,
             None => &mut grads.wte.data,
         };
-        head_backward(&mut dln_f, dhead, &dlogits, &self.ln_f, &w.lm_head().data, c, v);
+        match &self.predicted {
+            None => head_backward(&mut dln_f, dhead, &dlogits, &self.ln_f, &w.lm_head().data, c, v),
+            Some(rows) => {
+                // Only the predicted rows reach the loss; the others' gradient stays zero.
+                let mut dln_f_predicted = vec![0.0; r * c];
+                head_backward(&mut dln_f_predicted, dhead, &dlogits, &self.ln_f_predicted, &w.lm_head().data, c, v);
+                for (&row, d) in rows.iter().zip(dln_f_predicted.chunks_exact(c)) {
+                    dln_f[row * c..(row + 1) * c].iter_mut().zip(d).for_each(|(acc, g)| *acc += g);
+                }
+            }
+        }
         // dx: gradient of the loss with respect to the residual stream, walked back layer by layer.
         let mut dx = vec![0.0; bt * c];
         let mut scratch = vec![0.0; bt * c];
@@ -194,7 +243,7 @@ impl Activations {
             let dattention = through_dropout(&dx, &a.attention_dropout, &mut scratch);
             linear_backward(&mut dheads, &mut g.attn_c_proj.weight.data, &mut g.attn_c_proj.bias.data, dattention, &a.heads, &bw.attn_c_proj.weight.data, c, c);
             let mut dqkv = vec![0.0; bt * 3 * c];
-            causal_self_attention_backward(&mut dqkv, &dheads, &a.qkv, &a.att, t, c, nh);
+            self_attention_backward(&mut dqkv, &dheads, &a.qkv, &a.att, t, c, nh, self.mask);
             let mut dln_1 = vec![0.0; bt * c];
             linear_backward(&mut dln_1, &mut g.c_attn.weight.data, &mut g.c_attn.bias.data, &dqkv, &a.ln_1, &bw.c_attn.weight.data, c, 3 * c);
             layernorm_backward(&mut dx, &mut g.ln_1.weight.data, &mut g.ln_1.bias.data, &dln_1, x, &bw.ln_1.weight.data, &a.ln_1_mean, &a.ln_1_rstd, c);

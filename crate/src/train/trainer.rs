@@ -8,6 +8,8 @@ use serde::{Deserialize, Serialize};
 
 use super::adamw::{clip_grad_norm, learning_rate, AdamW, AdamWConfig};
 use super::data::{Batch, Dataset};
+use super::masking::mask_tokens;
+use crate::ops::attention::Mask;
 use crate::ops::dropout::check_dropout;
 use super::model::{parameters_mut, zeros_like, Activations};
 use crate::weights::{random_weights, HostWeights};
@@ -31,6 +33,31 @@ pub struct TrainConfig {
     pub dropout: f32,
     /// Seeds the initial weights and the order of the training batches.
     pub seed: u64,
+    /// Next token (GPT) or masked tokens (BERT-style encoder).
+    #[serde(default)]
+    pub objective: TrainObjective,
+}
+
+/// What the model learns to predict. The blocks are the same; the objective decides the
+/// attention mask and which positions are scored.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TrainObjective {
+    /// GPT: every position predicts the token after it, seeing only the tokens before it.
+    #[default]
+    NextToken,
+    /// BERT-style encoder: the positions BERT's recipe chose ([`super::masking`]) predict
+    /// their own original token, seeing the whole corrupted sequence; `mask_id` is `[MASK]`.
+    MaskedTokens { mask_id: u32 },
+}
+
+impl TrainObjective {
+    pub fn mask(self) -> Mask {
+        match self {
+            TrainObjective::NextToken => Mask::Causal,
+            TrainObjective::MaskedTokens { .. } => Mask::Bidirectional,
+        }
+    }
 }
 
 /// What one step did.
@@ -63,6 +90,11 @@ impl Trainer {
             return Err(Error::Input("batch size and number of steps must be positive".into()));
         }
         check_dropout(config.dropout)?;
+        if let TrainObjective::MaskedTokens { mask_id } = config.objective {
+            if mask_id as usize >= model.vocab_size {
+                return Err(Error::Input(format!("mask token {mask_id} is outside the vocabulary of {}", model.vocab_size)));
+            }
+        }
         let weights = random_weights(&model, config.seed);
         // A stream of its own for the batches, independent of the one the weights came from.
         let mut rng = ChaCha8Rng::seed_from_u64(config.seed);
@@ -72,7 +104,8 @@ impl Trainer {
 
     /// Continue from given weights (with fresh optimiser state).
     pub fn from_weights(model: GptConfig, config: TrainConfig, weights: HostWeights, rng: ChaCha8Rng) -> Result<Self> {
-        let activations = Activations::new(&model, config.batch_size, config.seq_len)?;
+        let mut activations = Activations::new(&model, config.batch_size, config.seq_len)?;
+        activations.mask = config.objective.mask();
         let optimizer = AdamW::new(AdamWConfig { weight_decay: config.weight_decay, ..AdamWConfig::default() }, &weights);
         let grads = zeros_like(&weights);
         Ok(Self { model, config, weights, grads, optimizer, activations, rng, step: 0 })
@@ -87,10 +120,12 @@ impl Trainer {
             )));
         }
         let batch = data.train_batch(&mut self.rng, self.config.batch_size);
+        let batch = objective_batch(batch, self.config.objective, self.model.vocab_size, &mut self.rng)?;
         let cfg = &self.config;
         let lr = learning_rate(self.step, cfg.warmup_steps, cfg.steps, cfg.max_lr, cfg.min_lr);
 
         self.activations.draw_dropout(cfg.dropout, &mut self.rng)?;
+        self.activations.predict_only(batch.predicted)?;
         self.activations.forward(&self.weights, &self.model, &batch.ids)?;
         let loss = self.activations.cross_entropy(&batch.targets, self.model.vocab_size)?;
         parameters_mut(&mut self.grads).into_iter().for_each(|g| g.data.fill(0.0));
@@ -103,17 +138,42 @@ impl Trainer {
         Ok(report)
     }
 
-    /// Mean loss over `batches` (e.g. [`Dataset::val_batches`]), weighted by their sizes.
+    /// Mean loss per predicted token over `batches` (e.g. [`Dataset::val_batches`]). For the
+    /// encoder the batches are masked by a generator seeded afresh on every call, so each
+    /// evaluation scores the same masked positions.
     pub fn evaluate(&self, batches: &[Batch]) -> Result<f32> {
+        let mut rng = ChaCha8Rng::seed_from_u64(self.config.seed);
+        rng.set_stream(2);
         let (mut total, mut count) = (0.0f64, 0usize);
         for batch in batches {
             let sequences = batch.ids.len() / self.config.seq_len;
+            let batch = objective_batch(batch.clone(), self.config.objective, self.model.vocab_size, &mut rng)?;
             let mut activations = Activations::new(&self.model, sequences, self.config.seq_len)?;
+            activations.mask = self.config.objective.mask();
+            activations.predict_only(batch.predicted)?;
             activations.forward(&self.weights, &self.model, &batch.ids)?;
             let loss = activations.cross_entropy(&batch.targets, self.model.vocab_size)?;
-            total += loss as f64 * batch.ids.len() as f64;
-            count += batch.ids.len();
+            total += loss as f64 * batch.targets.len() as f64;
+            count += batch.targets.len();
         }
         Ok(if count == 0 { f32::NAN } else { (total / count as f64) as f32 })
     }
+}
+
+/// A batch as the objective uses it: input ids, the rows that are scored, their targets.
+struct ObjectiveBatch {
+    ids: Vec<u32>,
+    /// `None`: every row (next token).
+    predicted: Option<Vec<usize>>,
+    targets: Vec<u32>,
+}
+
+fn objective_batch(batch: Batch, objective: TrainObjective, vocab_size: usize, rng: &mut ChaCha8Rng) -> Result<ObjectiveBatch> {
+    Ok(match objective {
+        TrainObjective::NextToken => ObjectiveBatch { ids: batch.ids, predicted: None, targets: batch.targets },
+        TrainObjective::MaskedTokens { mask_id } => {
+            let masked = mask_tokens(&batch.ids, mask_id, vocab_size, rng)?;
+            ObjectiveBatch { ids: masked.ids, predicted: Some(masked.positions), targets: masked.targets }
+        }
+    })
 }
