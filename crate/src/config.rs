@@ -1,7 +1,9 @@
-//! Model hyper-parameters, read from a Hugging Face GPT-2 `config.json`.
+//! Model hyper-parameters, read from a Hugging Face GPT-2 `config.json`, and what the model
+//! was trained for (next token or fill-in-the-blank), read from the same file.
 
 use serde::{Deserialize, Serialize};
 
+use crate::ops::attention::Mask;
 use crate::{Error, Result};
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -74,6 +76,48 @@ impl GptConfig {
     }
 }
 
+/// What a model was trained to predict, beside its dimensions in `config.json`. Both kinds are
+/// the same GPT-2 blocks; only the attention mask and the training objective differ. A config
+/// without these fields (GPT-2's own) is a GPT.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Objective {
+    /// `causal`: a GPT, trained to predict each next token from the tokens before it.
+    /// `bidirectional`: a BERT-style encoder, trained to fill in masked tokens from both sides.
+    #[serde(default)]
+    pub attention_mask: Mask,
+    /// The token an encoder fills in (e.g. `[MASK]`); none for a GPT.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mask_token: Option<String>,
+}
+
+impl Objective {
+    pub fn from_json(text: &str) -> Result<Self> {
+        let objective: Self = serde_json::from_str(text).map_err(|e| Error::Model(format!("config.json: {e}")))?;
+        if objective.attention_mask == Mask::Bidirectional && objective.mask_token.is_none() {
+            return Err(Error::Model("config.json: a bidirectional model needs its mask_token".into()));
+        }
+        Ok(objective)
+    }
+
+    /// A BERT-style encoder that fills in `mask_token`.
+    pub fn masked_tokens(mask_token: &str) -> Self {
+        Self { attention_mask: Mask::Bidirectional, mask_token: Some(mask_token.to_string()) }
+    }
+
+    pub fn is_encoder(&self) -> bool {
+        self.attention_mask == Mask::Bidirectional
+    }
+}
+
+/// What `config.json` holds: the dimensions and the objective, side by side at the top level.
+#[derive(Serialize)]
+pub struct ConfigFile<'a> {
+    #[serde(flatten)]
+    pub model: &'a GptConfig,
+    #[serde(flatten)]
+    pub objective: &'a Objective,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -93,6 +137,19 @@ mod tests {
         let none = r#"{"n_embd": 8, "n_layer": 1, "n_head": 2, "vocab_size": 10}"#;
         let error = GptConfig::from_json(none).unwrap_err().to_string();
         assert!(error.contains("n_positions"), "{error}");
+    }
+
+    #[test]
+    fn a_config_without_an_objective_is_a_gpt_and_an_encoder_names_its_mask_token() {
+        let gpt = r#"{"n_embd": 8, "n_layer": 1, "n_head": 2, "n_positions": 8, "vocab_size": 10}"#;
+        assert_eq!(Objective::from_json(gpt).unwrap(), Objective::default());
+        let model = GptConfig::from_json(gpt).unwrap();
+        let encoder = Objective::masked_tokens("[MASK]");
+        let json = serde_json::to_string(&ConfigFile { model: &model, objective: &encoder }).unwrap();
+        assert!(json.contains(r#""attention_mask":"bidirectional""#) && json.contains(r#""mask_token":"[MASK]""#), "{json}");
+        assert_eq!((GptConfig::from_json(&json).unwrap(), Objective::from_json(&json).unwrap()), (model, encoder));
+        let nameless = r#"{"attention_mask": "bidirectional"}"#;
+        assert!(Objective::from_json(nameless).unwrap_err().to_string().contains("mask_token"));
     }
 
     #[test]

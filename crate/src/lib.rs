@@ -25,6 +25,7 @@ pub mod bench;
 pub mod config;
 pub mod engine;
 pub mod error;
+pub mod fill;
 pub mod gpt;
 pub mod ops;
 pub mod parallel;

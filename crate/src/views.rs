@@ -9,6 +9,7 @@
 
 use serde::Serialize;
 
+use crate::config::Objective;
 use crate::engine::{BackendStatus, Engine, Why};
 use crate::ops::attention::Mask;
 use crate::sampling::{self, probability_steps, ProbabilitySteps, Sampler, SamplingOptions};
@@ -23,7 +24,7 @@ const MAX_DROPPED_CHARS: usize = 200;
 /// A sampled token may be half of a UTF-8 character; sample at most this many more to finish it.
 const MAX_CHARACTER_TOKENS: usize = 4;
 
-/// The model's dimensions.
+/// The model's dimensions, and what it was trained for.
 #[derive(Serialize)]
 pub struct ModelView {
     pub n_layer: usize,
@@ -32,10 +33,14 @@ pub struct ModelView {
     pub head_size: usize,
     pub n_positions: usize,
     pub vocab_size: usize,
+    /// The mask it was trained with: causal (GPT) or bidirectional (encoder).
+    pub attention_mask: Mask,
+    /// The encoder's fill-in token, e.g. `[MASK]`.
+    pub mask_token: Option<String>,
 }
 
-impl From<&GptConfig> for ModelView {
-    fn from(c: &GptConfig) -> Self {
+impl ModelView {
+    pub fn new(c: &GptConfig, objective: &Objective) -> Self {
         ModelView {
             n_layer: c.n_layer,
             n_head: c.n_head,
@@ -43,6 +48,8 @@ impl From<&GptConfig> for ModelView {
             head_size: c.head_size(),
             n_positions: c.n_positions,
             vocab_size: c.vocab_size,
+            attention_mask: objective.attention_mask,
+            mask_token: objective.mask_token.clone(),
         }
     }
 }

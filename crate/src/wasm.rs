@@ -11,7 +11,9 @@ use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
 use crate::backend::BackendKind;
+use crate::config::Objective;
 use crate::engine::Engine;
+use crate::fill::{fill_from_logits, mask_id};
 use crate::ops::attention::Mask;
 use crate::tokenizer::TextTokenizer;
 use crate::trace::Trace;
@@ -61,6 +63,8 @@ struct Run {
 #[wasm_bindgen]
 pub struct Playground {
     config: GptConfig,
+    /// GPT (causal, next token) or BERT-style encoder (bidirectional, fills in `[MASK]`).
+    objective: Objective,
     engine: RefCell<Engine>,
     tokenizer: TextTokenizer,
     last: RefCell<Option<Run>>,
@@ -80,12 +84,17 @@ impl Playground {
         console_error_panic_hook::set_once();
         let prefer = parse_backend(prefer)?;
         let config = GptConfig::from_json(&config_json).map_err(js_error)?;
+        let objective = Objective::from_json(&config_json).map_err(js_error)?;
         let weights = load_safetensors(&safetensors, &config).map_err(js_error)?;
         let tokenizer = TextTokenizer::from_json(&tokenizer_json).map_err(js_error)?;
         tokenizer.check_vocab(&config).map_err(js_error)?;
         let engine = Engine::new(config.clone(), weights, prefer).await.map_err(js_error)?;
+        if let Some(mask_token) = &objective.mask_token {
+            mask_id(&tokenizer, mask_token).map_err(js_error)?;
+        }
         Ok(Playground {
             config,
+            objective,
             engine: RefCell::new(engine),
             tokenizer,
             last: RefCell::new(None),
@@ -93,8 +102,10 @@ impl Playground {
         })
     }
 
+    /// The model's dimensions, its attention mask ("causal" or "bidirectional") and, for an
+    /// encoder, its mask token.
     pub fn model(&self) -> Result<JsValue, JsError> {
-        to_js(&ModelView::from(&self.config))
+        to_js(&ModelView::new(&self.config, &self.objective))
     }
 
     /// Which backend runs, why, and on which adapter.
@@ -190,6 +201,18 @@ impl Playground {
         let run = last.as_ref().ok_or_else(no_run)?;
         let opts = sampling_options(temperature, top_k, top_p, 0);
         to_js(&views::probabilities(&run.trace, &self.tokenizer, &opts, n).map_err(js_error)?)
+    }
+
+    /// The encoder's candidates for each `[MASK]` of the cached pass (no forward pass): the
+    /// `top` most probable tokens per blank. A GPT, or a text without `[MASK]`, is an error.
+    pub fn fill(&self, top: usize) -> Result<JsValue, JsError> {
+        let Some(mask_token) = self.objective.mask_token.as_deref().filter(|_| self.objective.is_encoder()) else {
+            return Err(input_error("this model is a GPT: only the BERT-style encoder fills in [MASK]"));
+        };
+        let last = self.last.borrow();
+        let run = last.as_ref().ok_or_else(no_run)?;
+        let mask = mask_id(&self.tokenizer, mask_token).map_err(js_error)?;
+        to_js(&fill_from_logits(&run.trace.logits, &run.tokens.ids, mask, &self.tokenizer, top).map_err(js_error)?)
     }
 
     /// Draw the next token from the cached logits with `seed`, and return the text with it

@@ -279,7 +279,7 @@ fn train_writes_a_model_folder_the_engine_loads_with_its_card_and_figure() {
     let out_arg = out_dir.to_str().unwrap();
     let corpus = format!("{}/pairs.txt:2", dir.path());
     let train = [
-        "train", "--corpus", &corpus, "--out", out_arg, "--vocab-size", "300", "--n-embd", "16", "--n-layer", "1",
+        "train", "--corpus", &corpus, "--out", out_arg, "--vocab-size", "400", "--n-embd", "16", "--n-layer", "1",
         "--n-head", "2", "--n-positions", "16", "--batch-size", "4", "--steps", "30", "--eval-every", "15",
         "--dropout", "0.1", "--threads", "1",
     ];
@@ -330,4 +330,74 @@ fn train_writes_a_model_folder_the_engine_loads_with_its_card_and_figure() {
     let rewrite = cli(&["train", "--card-only", "--out", out_arg]);
     assert!(rewrite.status.success(), "{}", String::from_utf8_lossy(&rewrite.stderr));
     assert_eq!(std::fs::read_to_string(out_dir.join("README.md")).unwrap(), card);
+}
+
+/// The encoder end to end: trained on the GPT's tokenizer with BERT's objective, its config
+/// says so, `fill` lists candidates per `[MASK]`, `trace` runs it bidirectionally, and the
+/// commands that make no sense for it (or for a GPT) say why.
+#[test]
+fn an_encoder_trains_fills_in_mask_and_is_traced_bidirectionally() {
+    let dir = ScratchDir::new("encoder");
+    dir.write("pairs.txt", tiny_corpus());
+    let corpus = format!("{}/pairs.txt", dir.path());
+    let gpt_dir = Path::new(dir.path()).join("gpt");
+    let gpt = gpt_dir.to_str().unwrap();
+    let common = [
+        "--corpus", &corpus, "--n-embd", "16", "--n-layer", "1", "--n-head", "2", "--n-positions", "16", "--batch-size", "4",
+        "--steps", "20", "--eval-every", "10", "--threads", "1",
+    ];
+    let gpt_train: Vec<&str> = ["train", "--out", gpt, "--vocab-size", "400"].iter().chain(&common).copied().collect();
+    assert!(cli(&gpt_train).status.success());
+    let encoder_dir = Path::new(dir.path()).join("encoder");
+    let encoder = encoder_dir.to_str().unwrap();
+    let tokenizer = format!("{gpt}/tokenizer.json");
+    let encoder_train: Vec<&str> =
+        ["train", "--objective", "masked-tokens", "--tokenizer", &tokenizer, "--out", encoder].iter().chain(&common).copied().collect();
+    let run = cli(&encoder_train);
+    assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
+    assert_eq!(std::fs::read(&tokenizer).unwrap(), std::fs::read(encoder_dir.join("tokenizer.json")).unwrap(), "one tokenizer");
+    let config: Value = serde_json::from_slice(&std::fs::read(encoder_dir.join("config.json")).unwrap()).unwrap();
+    assert_eq!((config["attention_mask"].as_str(), config["mask_token"].as_str()), (Some("bidirectional"), Some("[MASK]")));
+    let log: Value = serde_json::from_slice(&std::fs::read(encoder_dir.join("training-log.json")).unwrap()).unwrap();
+    assert!(log["train"]["objective"]["masked_tokens"]["mask_id"].is_u64(), "{}", log["train"]);
+    let card = std::fs::read_to_string(encoder_dir.join("README.md")).unwrap();
+    for section in ["BERT-style", "bidirectional", "## What it fills in", "## Masked-token accuracy", "unigram", "## The study's example"] {
+        assert!(card.contains(section), "the encoder's card lacks {section:?}");
+    }
+
+    // fill: one entry per [MASK], at its token position, candidates best first.
+    let text = "他 [MASK] 苹果 | He likes [MASK].";
+    let tokens = ok(&["tokenize", "--model", encoder, "--text", text]);
+    let ids: Vec<u64> = tokens["ids"].as_array().unwrap().iter().map(|x| x.as_u64().unwrap()).collect();
+    let mask_id = log["train"]["objective"]["masked_tokens"]["mask_id"].as_u64().unwrap();
+    let positions: Vec<u64> = (0..ids.len() as u64).filter(|&p| ids[p as usize] == mask_id).collect();
+    assert_eq!(positions.len(), 2);
+    let fill = ok(&["fill", "--model", encoder, "--text", text, "--top", "4", "--backend", "scalar"]);
+    let masks = fill["masks"].as_array().unwrap();
+    assert_eq!(masks.iter().map(|m| m["position"].as_u64().unwrap()).collect::<Vec<_>>(), positions);
+    for m in masks {
+        let candidates = m["candidates"].as_array().unwrap();
+        assert_eq!(candidates.len(), 4);
+        let p: Vec<f64> = candidates.iter().map(|c| c["probability"].as_f64().unwrap()).collect();
+        assert!(p.windows(2).all(|w| w[0] >= w[1]) && p.iter().sum::<f64>() <= 1.0 + 1e-6, "{p:?}");
+        assert!(candidates.iter().all(|c| c["id"].is_u64() && c["text"].is_string()));
+    }
+    // The same numbers on the SIMD backend.
+    let simd = ok(&["fill", "--model", encoder, "--text", text, "--top", "4", "--backend", "simd"]);
+    assert_eq!(simd["masks"][0]["candidates"][0]["id"], masks[0]["candidates"][0]["id"]);
+
+    // trace and forward run the encoder with its own mask: nothing is masked out.
+    let trace = ok(&["trace", "--model", encoder, "--text", "小明 喜欢 苹果", "--backend", "scalar"]);
+    let masked = trace["trace"]["layers"][0]["attention"]["masked"].to_string();
+    assert!(!masked.contains("null"), "a bidirectional trace has no -inf: {masked}");
+    let gpt_trace = ok(&["trace", "--model", gpt, "--text", "小明 喜欢 苹果", "--backend", "scalar"]);
+    assert!(gpt_trace["trace"]["layers"][0]["attention"]["masked"].to_string().contains("null"), "the GPT stays causal");
+    assert!(ok(&["forward", "--model", encoder, "--text", "小明 喜欢 苹果"])["logits"].is_array());
+
+    // Clear errors.
+    assert!(fails(&["fill", "--model", encoder, "--text", "小明 喜欢 苹果"]).contains("[MASK]"));
+    assert!(fails(&["fill", "--model", gpt, "--text", "小明 [MASK] 苹果"]).contains("GPT"));
+    assert!(fails(&["generate", "--model", encoder, "--text", "小明"]).contains("encoder"));
+    let no_mask_prompt: Vec<&str> = encoder_train.iter().copied().chain(["--prompt", "小明 喜欢"]).collect();
+    assert!(fails(&no_mask_prompt).contains("[MASK]"));
 }

@@ -1,7 +1,8 @@
 //! The model card: `README.md` of a model folder, written from the files a training run left
 //! there. What the model is, its data and licences, how it was trained, its loss against a
-//! unigram baseline, what it writes, and which attention head lines up English words with the
-//! Chinese words they translate.
+//! unigram baseline, then for a GPT what it writes and which attention head lines up English
+//! words with the Chinese words they translate, for the encoder what it fills in
+//! ([`crate::encoder_card`]).
 //!
 //! What only the people who chose the data know (its sources and licences, how the recipe was
 //! chosen) comes from a notes file kept with the corpus script, `scripts/corpus-card.md`; see
@@ -10,7 +11,9 @@
 use std::fmt::Write as _;
 use std::path::Path;
 
+use attention_playground::config::Objective;
 use attention_playground::ops::attention::Mask;
+use attention_playground::train::data::split_lines;
 use attention_playground::tokenizer::TextTokenizer;
 use attention_playground::train::model::parameter_count;
 use attention_playground::engine::Engine;
@@ -27,12 +30,12 @@ use crate::training_log::{io_error, TrainingLog};
 /// The sections of a notes file: Markdown, each section opened by a line
 /// `<!-- section: NAME -->` and running to the next; text before the first is a comment for
 /// the file's readers. Sections: `title`, `intro`, `data`, `tokenizer`, `recipe`, `writes`.
-struct Notes {
+pub struct Notes {
     sections: Vec<(String, String)>,
 }
 
 impl Notes {
-    fn read(path: Option<&Path>) -> Result<Notes> {
+    pub fn read(path: Option<&Path>) -> Result<Notes> {
         let Some(path) = path else { return Ok(Notes { sections: Vec::new() }) };
         let text = std::fs::read_to_string(path).map_err(|e| io_error(path, e))?;
         let mut sections: Vec<(String, String)> = Vec::new();
@@ -53,7 +56,7 @@ impl Notes {
         Ok(Notes { sections })
     }
 
-    fn get(&self, name: &str) -> Option<&str> {
+    pub fn get(&self, name: &str) -> Option<&str> {
         self.sections.iter().find(|(n, _)| n == name).map(|(_, body)| body.as_str())
     }
 }
@@ -80,11 +83,13 @@ const ALIGNMENT_PAIRS: [(&str, &[(&str, &str)]); 5] = [
 ];
 
 /// Write `dir/README.md` and its figure from the run's files in `dir`, with the prose of the
-/// `notes` file where it has any.
-pub fn write_model_card(dir: &Path, notes: Option<&Path>) -> Result<()> {
+/// `notes` file where it has any; `val_fraction` is the run's (which lines were held out).
+pub fn write_model_card(dir: &Path, notes: Option<&Path>, val_fraction: f32) -> Result<()> {
     let notes = Notes::read(notes)?;
     let read = |name: &str| std::fs::read(dir.join(name)).map_err(|e| io_error(&dir.join(name), e));
-    let config = GptConfig::from_json(&String::from_utf8_lossy(&read("config.json")?))?;
+    let config_json = String::from_utf8_lossy(&read("config.json")?).into_owned();
+    let config = GptConfig::from_json(&config_json)?;
+    let objective = Objective::from_json(&config_json)?;
     let weights_bytes = read("model.safetensors")?;
     let weights = load_safetensors(&weights_bytes, &config)?;
     let tokenizer_bytes = read("tokenizer.json")?;
@@ -105,7 +110,17 @@ pub fn write_model_card(dir: &Path, notes: Option<&Path>) -> Result<()> {
     let _ = writeln!(w, "| layers × heads | {} × {} (head size {}) |", config.n_layer, config.n_head, config.head_size());
     let _ = writeln!(w, "| channels C | {} |", config.n_embd);
     let _ = writeln!(w, "| context P | {} tokens |", config.n_positions);
-    let _ = writeln!(w, "| vocabulary V | {} (byte-level BPE, trained on the same data) |", config.vocab_size);
+    let mask = if objective.is_encoder() {
+        "bidirectional: every token sees every token (BERT-style encoder; BERT's objective and mask, GPT-2's pre-LayerNorm blocks)"
+    } else {
+        "causal: each token sees the tokens before it (GPT)"
+    };
+    let _ = writeln!(w, "| attention mask | {mask} |");
+    let _ = writeln!(
+        w,
+        "| vocabulary V | {} (BPE over characters with byte fallback, trained on the same data; shared by the GPT and the encoder) |",
+        config.vocab_size
+    );
     let head = if weights.lm_head.is_some() { "an untied LM head, `lm_head`" } else { "LM head tied to `wte`" };
     let _ = writeln!(w, "| parameters | {} ({head}) |", parameter_count(&weights));
     let _ = writeln!(w, "| `model.safetensors` | {} bytes (f16, Hugging Face GPT-2 names) |", weights_bytes.len());
@@ -150,7 +165,8 @@ pub fn write_model_card(dir: &Path, notes: Option<&Path>) -> Result<()> {
     );
 
     let names: Vec<String> = log.sources.iter().map(|s| file_name(&s.path)).collect();
-    let _ = writeln!(w, "\n### Loss (cross-entropy, nats per token)\n");
+    let per = if objective.is_encoder() { "masked token (the 15 % BERT's recipe chose; validation masked with a fixed seed)" } else { "token" };
+    let _ = writeln!(w, "\n### Loss (cross-entropy, nats per {per})\n");
     let _ = writeln!(w, "| step | train (mean since last row) | {} | elapsed |", names.iter().map(|n| format!("val `{n}`")).collect::<Vec<_>>().join(" | "));
     let _ = writeln!(w, "|---|---|{}---|", "---|".repeat(names.len()));
     for e in &log.evaluations {
@@ -158,12 +174,14 @@ pub fn write_model_card(dir: &Path, notes: Option<&Path>) -> Result<()> {
         let _ = writeln!(w, "| {} | {:.3} | {} | {:.0} s |", e.step, e.train_loss, val.join(" | "), e.elapsed_s);
     }
     if let Some(last) = log.evaluations.last() {
-        let _ = writeln!(w, "\nValidation loss against a unigram baseline (each token predicted by its training frequency, ignoring context):\n");
-        let _ = writeln!(w, "| source | unigram | model | perplexity unigram → model |\n|---|---|---|---|");
+        let _ = writeln!(w, "\nValidation loss against a unigram baseline (each token predicted by its training frequency, ignoring context), and the model's per character of text (tokens per character of the validation lines × loss per token: comparable across tokenizers):\n");
+        let _ = writeln!(w, "| source | unigram | model | perplexity unigram → model | model, nats per character |\n|---|---|---|---|---|");
         for (s, &model_loss) in log.sources.iter().zip(&last.val_loss) {
+            let per_char = validation_chars(&s.path, val_fraction)
+                .map_or("–".to_string(), |chars| format!("{:.3}", model_loss * s.val_tokens as f32 / chars as f32));
             let _ = writeln!(
                 w,
-                "| `{}` | {:.3} | {:.3} | {:.0} → {:.0} |",
+                "| `{}` | {:.3} | {:.3} | {:.0} → {:.0} | {per_char} |",
                 file_name(&s.path),
                 s.unigram_val_loss,
                 model_loss,
@@ -175,6 +193,11 @@ pub fn write_model_card(dir: &Path, notes: Option<&Path>) -> Result<()> {
 
     if let Some(recipe) = notes.get("recipe") {
         let _ = writeln!(w, "\n{recipe}");
+    }
+    if let Some(mask_token) = &objective.mask_token {
+        crate::encoder_card::write_fill_ins(w, &mut engine, &config, &text_tokenizer, mask_token, &log, val_fraction, &notes)?;
+        let path = dir.join("README.md");
+        return std::fs::write(&path, card).map_err(|e| io_error(&path, e));
     }
     let _ = writeln!(w, "\n## What it writes\n");
     let _ = writeln!(w, "Each prompt continued to the end of its line by the trained weights: the most likely token each time (greedy), and one sample at temperature 0.8 (seed 0).\n");
@@ -196,6 +219,12 @@ pub fn write_model_card(dir: &Path, notes: Option<&Path>) -> Result<()> {
     std::fs::write(&path, card).map_err(|e| io_error(&path, e))
 }
 
+/// Characters in the validation lines of a corpus file, if it is still there.
+fn validation_chars(path: &str, val_fraction: f32) -> Option<usize> {
+    let text = std::fs::read_to_string(path).ok()?;
+    Some(split_lines(&text, val_fraction).1.chars().count())
+}
+
 /// Sentences shown split into tokens in the card.
 const TOKENIZER_EXAMPLES: [&str; 3] = ["小明 喜欢 苹果", "The space is a large area.", "他 喜欢 户外 运动 | He likes outdoor sports."];
 
@@ -203,8 +232,9 @@ const TOKENIZER_EXAMPLES: [&str; 3] = ["小明 喜欢 苹果", "The space is a l
 /// numbers them ([`views::tokens_of`]).
 fn write_tokenizer_examples(w: &mut String, tokenizer: &TextTokenizer, notes: &Notes) -> Result<()> {
     let _ = writeln!(w, "\n## Tokenizer\n");
-    let about = "Byte-level BPE: frequent words of the training text became single tokens, rarer ones are \
-                 spelled from smaller pieces, down to the bytes of one character. `␣` marks a leading space.";
+    let about = "BPE over characters: every character of the training text is a token, frequent words became \
+                 single tokens; only a character the data never had is spelled as its UTF-8 bytes. `␣` marks a \
+                 leading space.";
     let _ = writeln!(w, "{}\n", notes.get("tokenizer").unwrap_or(about));
     let _ = writeln!(w, "| text | tokens |\n|---|---|");
     for text in TOKENIZER_EXAMPLES {
@@ -381,7 +411,11 @@ fn write_alignment(w: &mut String, engine: &mut Engine, config: &GptConfig, toke
 
 /// The engine's recorded forward pass over `ids`, causal.
 fn traced(engine: &mut Engine, ids: &[u32]) -> Result<Trace<Tensor>> {
-    let output = pollster::block_on(engine.forward(ids, Mask::Causal, true))?;
+    traced_with(engine, ids, Mask::Causal)
+}
+
+pub fn traced_with(engine: &mut Engine, ids: &[u32], mask: Mask) -> Result<Trace<Tensor>> {
+    let output = pollster::block_on(engine.forward(ids, mask, true))?;
     output.trace.ok_or_else(|| Error::Model("the engine returned no trace".into()))
 }
 
@@ -450,7 +484,7 @@ fn xml_escape(text: &str) -> String {
 }
 
 /// Percent-encoding for a URL query value.
-fn url_encode(text: &str) -> String {
+pub fn url_encode(text: &str) -> String {
     text.bytes()
         .map(|b| if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) { (b as char).to_string() } else { format!("%{b:02X}") })
         .collect()
@@ -462,10 +496,10 @@ fn argmax(x: &[f32]) -> usize {
 }
 
 /// Text safe inside a Markdown table cell.
-fn cell(text: &str) -> String {
+pub fn cell(text: &str) -> String {
     format!("`{}`", text.trim_end_matches('\n').replace('|', "\\|").replace('`', "'"))
 }
 
-fn file_name(path: &str) -> String {
+pub fn file_name(path: &str) -> String {
     Path::new(path).file_name().map_or(path.to_string(), |n| n.to_string_lossy().into_owned())
 }

@@ -5,7 +5,9 @@
 //! as `null`, since JSON has no infinity.
 //!
 //! A model directory holds `config.json` and `model.safetensors` (Hugging Face GPT-2 layout),
-//! and `tokenizer.json` for commands that take text. Without `--model`, `www/models/default`
+//! and `tokenizer.json` for commands that take text. A GPT runs with the causal mask, a
+//! BERT-style encoder (its config says `"attention_mask": "bidirectional"`) with the
+//! bidirectional one, unless `--mask` says otherwise; `fill` needs an encoder. Without `--model`, `www/models/default`
 //! is looked for above the current directory, then above the executable.
 
 // The CLI is native only (clap, files, blocking); in the browser the library's `wasm` module is
@@ -22,6 +24,8 @@ fn main() -> std::process::ExitCode {
 #[cfg(not(target_arch = "wasm32"))]
 mod card;
 #[cfg(not(target_arch = "wasm32"))]
+mod encoder_card;
+#[cfg(not(target_arch = "wasm32"))]
 mod prompts;
 #[cfg(not(target_arch = "wasm32"))]
 mod train;
@@ -36,7 +40,9 @@ mod cli {
 
     use attention_playground::ops::attention::Mask;
     use attention_playground::backend::BackendKind;
+    use attention_playground::config::Objective;
     use attention_playground::engine::{BackendStatus, Engine};
+    use attention_playground::fill::{fill_in, mask_id};
     use attention_playground::sampling::{probability_steps, ProbabilitySteps, SamplingOptions};
     use attention_playground::tokenizer::{Encoded, TextTokenizer};
     use attention_playground::trace::Trace;
@@ -63,8 +69,9 @@ mod cli {
             model: ModelArgs,
             #[command(flatten)]
             input: InputArgs,
-            #[arg(long, value_enum, default_value_t = MaskArg::Causal)]
-            mask: MaskArg,
+            /// Attention mask [default: the model's own: causal for a GPT, bidirectional for an encoder]
+            #[arg(long, value_enum)]
+            mask: Option<MaskArg>,
         },
         /// Continue a text, token by token.
         Generate {
@@ -84,8 +91,9 @@ mod cli {
             model: ModelArgs,
             #[command(flatten)]
             input: InputArgs,
-            #[arg(long, value_enum, default_value_t = MaskArg::Causal)]
-            mask: MaskArg,
+            /// Attention mask [default: the model's own: causal for a GPT, bidirectional for an encoder]
+            #[arg(long, value_enum)]
+            mask: Option<MaskArg>,
             /// Keep only this block's trace (0-based).
             #[arg(long)]
             layer: Option<usize>,
@@ -95,6 +103,17 @@ mod cli {
             #[command(flatten)]
             sampling: SamplingArgs,
         },
+        /// Fill in each [MASK] of a text with a BERT-style encoder: its most likely tokens.
+        Fill {
+            #[command(flatten)]
+            model: ModelArgs,
+            /// Text with one or more [MASK], e.g. "小明 [MASK] 苹果"
+            #[arg(long)]
+            text: String,
+            /// Candidates per [MASK], most likely first.
+            #[arg(long, default_value_t = 5)]
+            top: usize,
+        },
         /// A text's tokens: ids, readable pieces and char offsets.
         Tokenize {
             /// Model directory (only its tokenizer.json is read).
@@ -103,7 +122,7 @@ mod cli {
             #[arg(long)]
             text: String,
         },
-        /// Train a BPE tokenizer and a GPT on text files (CPU), writing a model folder.
+        /// Train a BPE tokenizer and a GPT (or, with --objective masked-tokens, a BERT-style encoder) on text files (CPU), writing a model folder.
         Train(crate::train::Args),
     }
 
@@ -282,14 +301,19 @@ mod cli {
         let json = match cli.command {
             Command::Train(args) => return crate::train::run(args).map(|()| None),
             Command::Forward { model, input, mask } => {
-                let (mut engine, tokenizer) = open(&model).await?;
+                let (mut engine, tokenizer, objective) = open(&model).await?;
                 let ids = input_ids(&input, tokenizer.as_ref())?;
-                let output = engine.forward(&ids, mask.into(), false).await?;
+                let output = engine.forward(&ids, mask.map_or(objective.attention_mask, Mask::from), false).await?;
                 let logits: Vec<&[f32]> = (0..output.logits.rows()).map(|t| output.logits.row(t)).collect();
                 Ok(to_json(&ForwardJson { ids: &ids, logits, backend: engine.status() }))
             }
             Command::Generate { model, input, max_tokens, sampling } => {
-                let (mut engine, tokenizer) = open(&model).await?;
+                let (mut engine, tokenizer, objective) = open(&model).await?;
+                if objective.is_encoder() {
+                    return Err(Error::Input(
+                        "this model is a BERT-style encoder: it fills in [MASK] (the fill command), it does not continue text".into(),
+                    ));
+                }
                 let prompt = input_ids(&input, tokenizer.as_ref())?;
                 let opts = SamplingOptions::from(&sampling);
                 let ids = engine.generate(&prompt, max_tokens, &opts, |_| true).await?;
@@ -306,7 +330,8 @@ mod cli {
                 }))
             }
             Command::Trace { model, input, mask, layer, top, sampling } => {
-                let (mut engine, tokenizer) = open(&model).await?;
+                let (mut engine, tokenizer, objective) = open(&model).await?;
+                let mask = mask.map_or(objective.attention_mask, Mask::from);
                 let ids = input_ids(&input, tokenizer.as_ref())?;
                 let (tokens, shown) = match (&tokenizer, &input.text) {
                     (Some(t), Some(text)) => (Some(t.encode(text)?), Some(views::tokens_of(t, engine.config().n_positions, text)?)),
@@ -316,7 +341,7 @@ mod cli {
                 if let Some(l) = layer.filter(|&l| l >= n_layer) {
                     return Err(Error::Input(format!("--layer {l} does not exist; the model has layers 0..{n_layer}")));
                 }
-                let output = engine.forward(&ids, mask.into(), true).await?;
+                let output = engine.forward(&ids, mask, true).await?;
                 let mut trace = output.trace.expect("a trace was asked for");
                 if let Some(l) = layer {
                     trace.layers = vec![trace.layers.swap_remove(l)];
@@ -331,7 +356,6 @@ mod cli {
                         text: tokenizer.as_ref().and_then(|t| t.token_text(id).ok()),
                     })
                     .collect();
-                let mask = Mask::from(mask);
                 let shown = shown.map(|s| s.with_mask(mask));
                 Ok(to_json(&TraceJson {
                     tokens,
@@ -341,6 +365,26 @@ mod cli {
                     next_token: NextToken { steps, top },
                     backend: engine.status(),
                 }))
+            }
+            Command::Fill { model, text, top } => {
+                let (mut engine, tokenizer, objective) = open(&model).await?;
+                let encoder = objective.is_encoder();
+                let Some(mask_token) = objective.mask_token.filter(|_| encoder) else {
+                    return Err(Error::Input(
+                        "this model is a GPT: it has no mask token to fill in (use a BERT-style encoder, e.g. --model www/models/encoder)".into(),
+                    ));
+                };
+                let tokenizer = tokenizer.ok_or_else(|| Error::Tokenizer("fill needs a tokenizer.json in the model directory".into()))?;
+                let ids = tokenizer.encode(&text)?.ids;
+                if ids.len() > engine.config().n_positions {
+                    return Err(Error::Input(format!(
+                        "the text is {} tokens; the model reads at most {}",
+                        ids.len(),
+                        engine.config().n_positions
+                    )));
+                }
+                let mask = mask_id(&tokenizer, &mask_token)?;
+                Ok(to_json(&fill_in(&mut engine, &ids, mask, &tokenizer, top).await?))
             }
             Command::Tokenize { model, text } => {
                 let dir = model_dir(model.as_deref())?;
@@ -352,17 +396,19 @@ mod cli {
         json.map(Some)
     }
 
-    /// The model directory's engine, and its tokenizer if it has one.
-    async fn open(args: &ModelArgs) -> Result<(Engine, Option<TextTokenizer>)> {
+    /// The model directory's engine, its tokenizer if it has one, and what it was trained for.
+    async fn open(args: &ModelArgs) -> Result<(Engine, Option<TextTokenizer>, Objective)> {
         let dir = model_dir(args.model.as_deref())?;
-        let config = GptConfig::from_json(&read_text(&dir.join("config.json"))?)?;
+        let config_json = read_text(&dir.join("config.json"))?;
+        let config = GptConfig::from_json(&config_json)?;
+        let objective = Objective::from_json(&config_json)?;
         let weights = load_safetensors(&read_bytes(&dir.join("model.safetensors"))?, &config)?;
         let tokenizer = read_tokenizer(&dir)?;
         if let Some(t) = &tokenizer {
             t.check_vocab(&config)?;
         }
         let engine = Engine::new(config, weights, args.backend.map(BackendKind::from)).await?;
-        Ok((engine, tokenizer))
+        Ok((engine, tokenizer, objective))
     }
 
     fn input_ids(input: &InputArgs, tokenizer: Option<&TextTokenizer>) -> Result<Vec<u32>> {

@@ -1,16 +1,20 @@
 //! `attention-playground train`: train the tokenizer and the model on text files, natively, with
 //! threads and a progress bar, and write a model folder the engine loads
 //! (`config.json`, `model.safetensors`, `tokenizer.json`) plus `training-log.json`.
+//! `--objective masked-tokens` trains the BERT-style encoder instead of the GPT: the same
+//! blocks, the bidirectional mask and BERT's fill-in-the-blank objective.
 
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use attention_playground::parallel::set_threads;
 use attention_playground::tokenizer::TextTokenizer;
-use attention_playground::train::bpe::train_tokenizer;
+use attention_playground::config::{ConfigFile, Objective};
+use attention_playground::fill::{fill_in, mask_id};
+use attention_playground::train::bpe::{train_tokenizer, MASK_TOKEN};
 use attention_playground::train::data::{split_lines, Batch, Dataset, Source};
 use attention_playground::train::model::parameter_count;
-use attention_playground::train::{TrainConfig, Trainer};
+use attention_playground::train::{TrainConfig, TrainObjective, Trainer};
 use attention_playground::weights::{save_safetensors, SaveDtype};
 use attention_playground::{Error, GptConfig, Result};
 use indicatif::{ProgressBar, ProgressStyle};
@@ -30,6 +34,10 @@ pub struct Args {
     /// Output folder.
     #[arg(long)]
     pub out: PathBuf,
+    /// What the model learns: the next token (a GPT) or masked tokens (a BERT-style encoder,
+    /// bidirectional attention, BERT's 15 % / 80-10-10 masking, loss on the masked positions).
+    #[arg(long, value_enum, default_value_t = ObjectiveArg::NextToken)]
+    pub objective: ObjectiveArg,
     /// Do not train: only rewrite the model card (README.md) from the files already in `--out`.
     #[arg(long)]
     pub card_only: bool,
@@ -81,8 +89,9 @@ pub struct Args {
     /// Let training and validation windows begin anywhere, not only at the start of a line.
     #[arg(long)]
     pub windows_anywhere: bool,
-    /// Prompts continued at each evaluation.
-    #[arg(long = "prompt", default_values_t = ["他 喜欢".to_string(), "He likes".to_string()])]
+    /// Prompts continued at each evaluation (GPT), or filled in (encoder; each prompt needs a
+    /// `[MASK]`) [default: `他 喜欢`, `He likes`; for the encoder `小明 [MASK] 苹果`, `I [MASK] apples.`]
+    #[arg(long = "prompt")]
     pub prompts: Vec<String>,
     /// What the model card says about the data and the recipe (Markdown sections, see
     /// `scripts/corpus-card.md`); without it the card reports the run only.
@@ -90,9 +99,26 @@ pub struct Args {
     pub card_notes: Option<PathBuf>,
 }
 
-pub fn run(args: Args) -> Result<()> {
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ObjectiveArg {
+    NextToken,
+    MaskedTokens,
+}
+
+pub fn run(mut args: Args) -> Result<()> {
     if args.card_only {
-        return write_model_card(&args.out, args.card_notes.as_deref());
+        return write_model_card(&args.out, args.card_notes.as_deref(), args.val_fraction);
+    }
+    if args.prompts.is_empty() {
+        args.prompts = match args.objective {
+            ObjectiveArg::NextToken => vec!["他 喜欢".into(), "He likes".into()],
+            ObjectiveArg::MaskedTokens => vec![format!("小明 {MASK_TOKEN} 苹果"), format!("I {MASK_TOKEN} apples.")],
+        };
+    }
+    if args.objective == ObjectiveArg::MaskedTokens {
+        if let Some(prompt) = args.prompts.iter().find(|p| !p.contains(MASK_TOKEN)) {
+            return Err(Error::Input(format!("the encoder fills in {MASK_TOKEN}: the prompt {prompt:?} has none")));
+        }
     }
     set_threads(args.threads);
     std::fs::create_dir_all(&args.out).map_err(|e| io_error(&args.out, e))?;
@@ -111,7 +137,10 @@ pub fn run(args: Args) -> Result<()> {
         None => {
             let train_parts: Vec<(f32, &str)> =
                 texts.iter().map(|(_, weight, text)| (*weight, split_lines(text, args.val_fraction).0)).collect();
-            train_tokenizer(tokenizer_mix(&train_parts).into_iter().flat_map(str::lines), args.vocab_size)?
+            // Every character of the training lines is in the alphabet, also those of lines
+            // the mix leaves out: none of them is ever cut into bytes.
+            let alphabet = train_parts.iter().flat_map(|(_, text)| text.chars()).collect();
+            train_tokenizer(tokenizer_mix(&train_parts).into_iter().flat_map(str::lines), alphabet, args.vocab_size)?
         }
     };
     let tokenizer_path = args.out.join("tokenizer.json");
@@ -132,6 +161,12 @@ pub fn run(args: Args) -> Result<()> {
         data = data.at_line_starts(newline);
     }
 
+    let (objective, train_objective) = match args.objective {
+        ObjectiveArg::NextToken => (Objective::default(), TrainObjective::NextToken),
+        ObjectiveArg::MaskedTokens => {
+            (Objective::masked_tokens(MASK_TOKEN), TrainObjective::MaskedTokens { mask_id: mask_id(&text_tokenizer, MASK_TOKEN)? })
+        }
+    };
     let model = GptConfig {
         n_embd: args.n_embd,
         n_layer: args.n_layer,
@@ -151,6 +186,7 @@ pub fn run(args: Args) -> Result<()> {
         weight_decay: args.weight_decay,
         dropout: args.dropout,
         seed: args.seed,
+        objective: train_objective,
     };
     let mut trainer = Trainer::new(model.clone(), config.clone())?;
     let summaries: Vec<SourceSummary> = data
@@ -198,7 +234,7 @@ pub fn run(args: Args) -> Result<()> {
         bar.inc(1);
         if (step + 1) % args.eval_every == 0 || step + 1 == args.steps {
             let val_loss = val_sets.iter().map(|set| trainer.evaluate(set)).collect::<Result<Vec<_>>>()?;
-            let samples = sample_prompts(&trainer, &text_tokenizer, &args.prompts, args.seed)?;
+            let samples = sample_prompts(&trainer, &objective, &text_tokenizer, &args.prompts, args.seed)?;
             let train_loss = recent_losses.iter().sum::<f32>() / recent_losses.len() as f32;
             recent_losses.clear();
             bar.suspend(|| {
@@ -208,7 +244,7 @@ pub fn run(args: Args) -> Result<()> {
                 }
             });
             evaluations.push(Evaluation { step: step + 1, train_loss, val_loss, elapsed_s: started.elapsed().as_secs_f32(), samples });
-            save_checkpoint(&trainer, &args.out)?;
+            save_checkpoint(&trainer, &objective, &args.out)?;
         }
     }
     bar.finish();
@@ -231,7 +267,7 @@ pub fn run(args: Args) -> Result<()> {
     let json = serde_json::to_string_pretty(&log).map_err(|e| Error::Model(e.to_string()))?;
     std::fs::write(&log_path, json).map_err(|e| io_error(&log_path, e))?;
     println!("trained {} steps in {seconds:.0} s ({:.0} tokens/s) → {}", args.steps, log.tokens_per_second, args.out.display());
-    write_model_card(&args.out, args.card_notes.as_deref())
+    write_model_card(&args.out, args.card_notes.as_deref(), args.val_fraction)
 }
 
 /// The text the tokenizer learns from, with the sources in the proportions of the training mix
@@ -263,20 +299,40 @@ fn encode(tokenizer: &Tokenizer, text: &str) -> Result<Vec<u32>> {
     Ok(tokenizer.encode(text, false).map_err(|e| Error::Tokenizer(e.to_string()))?.get_ids().to_vec())
 }
 
-/// Each prompt continued to the end of its line, sampled at temperature 0.8 with a fixed seed.
-fn sample_prompts(trainer: &Trainer, tokenizer: &TextTokenizer, prompts: &[String], seed: u64) -> Result<Vec<(String, String)>> {
+/// Each prompt continued to the end of its line, sampled at temperature 0.8 with a fixed seed
+/// (GPT), or with each `[MASK]` replaced by its most likely token (encoder).
+fn sample_prompts(trainer: &Trainer, objective: &Objective, tokenizer: &TextTokenizer, prompts: &[String], seed: u64) -> Result<Vec<(String, String)>> {
     let mut engine = prompts::engine(&trainer.model, &trainer.weights)?;
     let opts = prompts::options(0.8, seed);
-    prompts.iter().map(|prompt| Ok((prompt.clone(), continue_line(&mut engine, tokenizer, prompt, 40, &opts)?))).collect()
+    prompts
+        .iter()
+        .map(|prompt| {
+            let answer = match &objective.mask_token {
+                None => continue_line(&mut engine, tokenizer, prompt, 40, &opts)?,
+                Some(mask_token) => {
+                    let mask = mask_id(tokenizer, mask_token)?;
+                    let ids = tokenizer.encode(prompt)?.ids;
+                    let fill = pollster::block_on(fill_in(&mut engine, &ids, mask, tokenizer, 1))?;
+                    let mut filled = ids.clone();
+                    for m in &fill.masks {
+                        filled[m.position] = m.candidates[0].id;
+                    }
+                    tokenizer.decode(&filled)?
+                }
+            };
+            Ok((prompt.clone(), answer))
+        })
+        .collect()
 }
 
 fn format_losses(losses: &[f32]) -> String {
     losses.iter().map(|l| format!("{l:.3}")).collect::<Vec<_>>().join(" / ")
 }
 
-fn save_checkpoint(trainer: &Trainer, out: &Path) -> Result<()> {
+fn save_checkpoint(trainer: &Trainer, objective: &Objective, out: &Path) -> Result<()> {
     let config_path = out.join("config.json");
-    let json = serde_json::to_string_pretty(&trainer.model).map_err(|e| Error::Model(e.to_string()))?;
+    let file = ConfigFile { model: &trainer.model, objective };
+    let json = serde_json::to_string_pretty(&file).map_err(|e| Error::Model(e.to_string()))?;
     std::fs::write(&config_path, json).map_err(|e| io_error(&config_path, e))?;
     let weights_path = out.join("model.safetensors");
     let bytes = save_safetensors(&trainer.weights, SaveDtype::F16)?;
