@@ -304,9 +304,10 @@ fn write_alignment(w: &mut String, engine: &mut Engine, config: &GptConfig, toke
         let offsets = encoding.get_offsets();
         let bar = pair.find('|').unwrap_or(pair.len());
         let (chinese, english) = (words(pair, 0, bar), words(pair, bar, pair.len()));
-        // Token positions of each word (a token belongs to the word its text starts in).
+        // Token positions of each word: the tokens whose text overlaps it (a token's offsets
+        // include the space before a word).
         let positions = |word: &Word| -> Vec<usize> {
-            (0..ids.len()).filter(|&i| offsets[i].0 >= word.start && offsets[i].0 < word.end).collect()
+            (0..ids.len()).filter(|&i| offsets[i].0 < word.end && offsets[i].1 > word.start).collect()
         };
         let chinese_positions: Vec<Vec<usize>> = chinese.iter().map(positions).collect();
         let trace = traced(engine, ids)?;
