@@ -177,7 +177,9 @@ test('generate appends sampled tokens, reproducibly for a seed, and can be stopp
   await page.waitForSelector('#stop:not([hidden])');
   await page.click('#stop');
   await page.waitForFunction(() => !window.__playground.store.get().generating, null, { polling: 50 });
-  assert.ok(await page.isVisible('#generate'));
+  // The views repaint on the next animation frame after the store changes.
+  await page.waitForSelector('#generate:not([hidden])', { timeout: 5_000 });
+  assert.ok(await page.isVisible('#stop') === false, 'the stop button hides again');
   await page.close();
 });
 
