@@ -95,7 +95,11 @@ function createStore(initial) {
       state = { ...state, ...patch };
       for (const listener of listeners) listener(state);
     },
-    subscribe: (listener) => listeners.add(listener),
+    /** Returns the function that unsubscribes. */
+    subscribe(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
   };
 }
 
@@ -264,7 +268,7 @@ export function createPlayground({ root, initial, page = false, active = true, m
     retry: () => load(),
   };
 
-  mountViews(root, store, actions, { page });
+  const unmount = mountViews(root, store, actions, { page });
   load();
   return {
     store,
@@ -294,6 +298,7 @@ export function createPlayground({ root, initial, page = false, active = true, m
       loads++;
       cancelAnimationFrame(frame);
       frame = 0;
+      unmount();
       client.release();
     },
   };

@@ -76,6 +76,7 @@ export class AttentionPlayground extends HTMLElement {
     this.observer = null;
     this.building = null;
     this.builds = 0; // the latest build wins over one still waiting for the markup
+    this.changedWhileBuilding = new Set();
   }
 
   connectedCallback() {
@@ -88,9 +89,15 @@ export class AttentionPlayground extends HTMLElement {
   }
 
   attributeChangedCallback(name, before, after) {
-    if (!this.playground || before === after) return;
+    if (before === after) return;
+    // While the markup loads, changes wait; the first build reads every attribute anyway.
+    if (!this.playground) { if (this.building) this.changedWhileBuilding.add(name); return; }
+    this.applyAttribute(name);
+  }
+
+  applyAttribute(name) {
     if (name === 'view') { this.rebuild(); return; }
-    if (name === 'model') { this.playground.setModel(modelUrl(after)); return; }
+    if (name === 'model') { this.playground.setModel(modelUrl(this.getAttribute('model'))); return; }
     const state = this.attributeState();
     if (name === 'backend') { this.playground.setBackend(state.backend ?? 'auto'); return; }
     const field = { t: 'temperature', k: 'topK', p: 'topP' }[STATE_ATTRIBUTES[name]] || name;
@@ -158,6 +165,9 @@ export class AttentionPlayground extends HTMLElement {
       modelUrl: modelUrl(this.getAttribute('model')),
       onUserChange: () => this.dispatchEvent(new CustomEvent('statechange', { detail: this.state, bubbles: true, composed: true })),
     });
+    const changed = [...this.changedWhileBuilding].filter((name) => name !== 'view' && kept);
+    this.changedWhileBuilding.clear();
+    for (const name of changed) this.applyAttribute(name);
     this.observer = new IntersectionObserver((entries) => {
       this.playground?.setActive(entries.at(-1).isIntersecting);
     }, { rootMargin: NEAR });

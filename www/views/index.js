@@ -19,6 +19,7 @@ export const VIEW_SECTIONS = {
   mask: ['#mask', mountMask],
 };
 
+/** Returns the function that stops the views from redrawing (the playground is going away). */
 export function mountViews(root, store, actions, { page = true } = {}) {
   const mounts = Object.values(VIEW_SECTIONS).filter(([section]) => root.querySelector(section)).map(([, mount]) => mount);
   const renders = [mountShell(root, actions, { page }), ...mounts.map((mount) => mount(root, actions))];
@@ -28,6 +29,10 @@ export function mountViews(root, store, actions, { page = true } = {}) {
     const state = store.get();
     for (const r of renders) r(state);
   };
-  store.subscribe(() => { if (!frame) frame = requestAnimationFrame(render); });
+  const unsubscribe = store.subscribe(() => { if (!frame) frame = requestAnimationFrame(render); });
   render();
+  return () => {
+    unsubscribe();
+    cancelAnimationFrame(frame);
+  };
 }
