@@ -18,13 +18,14 @@ const BASE = '/courses/ai/attention/';
 let env;
 let dist;
 let report;
-const seen = { requests: [], violations: [], workers: 0 };
+const seen = { requests: [], workers: 0 };
 
 before(async () => {
   dist = fs.mkdtempSync(path.join(os.tmpdir(), 'ap-dist-'));
   report = buildSite(h.WWW, dist);
   env = await h.start({ root: dist, base: BASE, headers: { 'content-security-policy': CSP } });
-  env.context.on('request', (r) => seen.requests.push(r.url()));
+  // The service worker's own fetches (filling its cache) are told apart from the pages' and workers'.
+  env.context.on('request', (r) => seen.requests.push({ url: r.url(), byServiceWorker: Boolean(r.serviceWorker()) }));
   // Every frame reports what the policy blocked; workers report theirs on the console.
   await env.context.addInitScript(() => {
     document.addEventListener('securitypolicyviolation', (e) => {
@@ -43,7 +44,8 @@ async function openPage(file) {
   page.errors = [];
   page.on('pageerror', (e) => page.errors.push(e.message));
   page.on('worker', () => { seen.workers++; });
-  page.on('console', (m) => { if (/Content.Security.Policy|Refused to/i.test(m.text())) seen.violations.push(m.text()); });
+  page.violations = [];
+  page.on('console', (m) => { if (/Content.Security.Policy|Refused to/i.test(m.text())) page.violations.push(m.text()); });
   await page.goto(`${env.url}${file}`);
   return page;
 }
@@ -63,7 +65,7 @@ const widgetState = (page, selector) => page.$eval(selector, (w) => {
   const s = w.playground.store.get();
   return { ...w.state, focusIndex: s.steps?.focus, tokens: s.tokens?.display, views: w.shadowRoot.querySelector('.playground').dataset.view };
 });
-const violations = async (page) => [...seen.violations, ...(await page.evaluate(() => window.__violations || []))];
+const violations = async (page) => [...page.violations, ...(await page.evaluate(() => window.__violations || []))];
 
 test('the build reports the size of every file, and the first load fits its budget', () => {
   const files = fs.readdirSync(dist, { recursive: true }).filter((f) => fs.statSync(path.join(dist, f)).isFile())
@@ -91,6 +93,10 @@ test('the playground runs from a sub-path under a strict CSP', async () => {
   assert.ok(s.next.rows.length === 10);
   assert.deepEqual(await violations(page), []);
   assert.deepEqual(page.errors, []);
+  // The watch works: an inline style is what the policy blocks, and it is reported.
+  await page.evaluate(() => document.body.setAttribute('style', 'color: red'));
+  await page.waitForFunction(() => (window.__violations || []).length > 0);
+  assert.match((await violations(page)).join(), /style-src/);
   await page.close();
 });
 
@@ -128,7 +134,7 @@ test('the lesson: two widgets of one sentence, independent, one worker and one w
   assert.equal((await widgetState(page, '#maps-widget')).text, 'I want to');
   assert.equal((await widgetState(page, '#steps-widget')).text, '小明 喜欢 苹果');
 
-  const requests = seen.requests.slice(before.requests);
+  const requests = seen.requests.slice(before.requests).filter((r) => !r.byServiceWorker).map((r) => r.url);
   assert.equal(seen.workers - before.workers, 1, 'one worker for both widgets');
   assert.equal(requests.filter((u) => u.endsWith('.wasm')).length, 1, 'one wasm fetch');
   assert.equal(requests.filter((u) => u.endsWith('/model.safetensors')).length, 1, 'one copy of the model');
@@ -215,6 +221,47 @@ test('the iframe embed still works, and data-focus takes a word', async () => {
   await page.close();
 });
 
+test('a new build is picked up: a new cache replaces the old one', async () => {
+  const page = await openPage('example-lesson.html');
+  await widgetsReady(page);
+  const caches = () => page.evaluate(async () => {
+    await navigator.serviceWorker.ready;
+    return (await caches.keys()).map((name) => name.split(' ').at(-1));
+  });
+  await page.waitForFunction(() => navigator.serviceWorker.controller);
+  assert.deepEqual(await caches(), [report.version]);
+
+  // The author changes one file and builds again into the same folder.
+  const edited = fs.mkdtempSync(path.join(os.tmpdir(), 'ap-www-'));
+  try {
+    fs.cpSync(h.WWW, edited, { recursive: true });
+    const lesson = path.join(edited, 'example-lesson.js');
+    fs.writeFileSync(lesson, fs.readFileSync(lesson, 'utf8').replace('(You are on step', '(Now on step'));
+    const previous = report.version;
+    report = buildSite(edited, dist);
+    assert.notEqual(report.version, previous);
+  } finally {
+    fs.rmSync(edited, { recursive: true, force: true });
+  }
+  // The next visit finds the new sw.js, which fills a new cache, drops the old and takes over.
+  await page.reload();
+  const took = await page.evaluate(async (version) => {
+    for (const until = Date.now() + 60_000; Date.now() < until; await new Promise((r) => setTimeout(r, 200))) {
+      const names = await caches.keys();
+      if (names.length === 1 && names[0].endsWith(version)) return names;
+    }
+    return caches.keys();
+  }, report.version);
+  assert.equal(took.length, 1);
+  assert.ok(took[0].endsWith(report.version), took[0]);
+  await page.reload();
+  await widgetsReady(page);
+  await page.click('#steps-widget #step-next');
+  await page.waitForFunction(() => document.querySelector('#steps-report').textContent.startsWith('(Now on step'));
+  assert.deepEqual(page.errors, []);
+  await page.close();
+});
+
 test('after one visit the site works offline, and no request ever left the origin', async () => {
   const page = await openPage('example-lesson.html');
   await widgetsReady(page);
@@ -240,7 +287,7 @@ test('after one visit the site works offline, and no request ever left the origi
     await env.context.setOffline(false);
   }
   const origin = new URL(env.url).origin;
-  const elsewhere = seen.requests.filter((u) => !u.startsWith(`${origin}${BASE}`) && !u.startsWith('data:') && !u.startsWith('blob:'));
+  const elsewhere = seen.requests.map((r) => r.url).filter((u) => !u.startsWith(`${origin}${BASE}`));
   assert.deepEqual(elsewhere, []);
   assert.deepEqual(await violations(page), []);
   assert.deepEqual(page.errors, []);
