@@ -85,6 +85,26 @@ test('the build reports the size of every file, and the first load fits its budg
   assert.match(fs.readFileSync(path.join(dist, 'sw.js'), 'utf8'), new RegExp(`const VERSION = '${report.version}';`));
 });
 
+test('the build refuses a page that a strict CSP would break', () => {
+  const www = fs.mkdtempSync(path.join(os.tmpdir(), 'ap-www-'));
+  const out = fs.mkdtempSync(path.join(os.tmpdir(), 'ap-out-'));
+  try {
+    for (const [page, why] of [
+      ['<script type="module">import "./app.js";</script>', /an inline <script>/],
+      ['<p style="color: red">hi</p>', /a style="…" attribute/],
+      ['<style>p { color: red }</style>', /a <style> element/],
+      ['<button onclick="go()">go</button>', /an inline event handler/],
+      ['<link rel="icon" href="data:image/svg+xml,%3Csvg%3E">', /a URL that is not relative/],
+    ]) {
+      fs.writeFileSync(path.join(www, 'index.html'), `<!doctype html><html><head></head><body>${page}</body></html>`);
+      assert.throws(() => buildSite(www, out), (e) => /^index\.html: /.test(e.message) && why.test(e.message), page);
+    }
+  } finally {
+    fs.rmSync(www, { recursive: true, force: true });
+    fs.rmSync(out, { recursive: true, force: true });
+  }
+});
+
 test('the playground runs from a sub-path under a strict CSP', async () => {
   const page = await openPage(`index.html?lang=en&text=${encodeURIComponent('小明 喜欢 苹果')}&focus=${encodeURIComponent('喜欢')}`);
   await h.ready(page);
@@ -141,6 +161,9 @@ test('the lesson: two widgets of one sentence, independent, one worker and one w
   assert.equal(requests.filter((u) => u.endsWith('/index.html')).length, 1, 'the markup is fetched once');
   assert.deepEqual(await violations(page), []);
   assert.deepEqual(page.errors, []);
+  await h.screenshot(page, 'example-lesson');
+  await page.emulateMedia({ colorScheme: 'dark' });
+  await h.screenshot(page, 'example-lesson-dark');
   await page.close();
 });
 
@@ -149,6 +172,7 @@ test('attributes drive a widget; a far-off widget waits; a removed widget lets g
   await widgetsReady(page);
   const w = 'attention-playground';
   assert.equal((await widgetState(page, w)).views, 'next');
+  await h.screenshot(page, 'example-minimal');
   await page.$eval(w, (el) => {
     el.setAttribute('text', '小明 喜欢 苹果');
     el.setAttribute('focus', '喜欢');
@@ -216,6 +240,7 @@ test('the iframe embed still works, and data-focus takes a word', async () => {
   });
   assert.deepEqual(s, { focus: ' 喜欢', step: 4, embed: true });
   await page.waitForFunction(() => document.querySelector('iframe').getBoundingClientRect().height !== 720);
+  await h.screenshot(page, 'example-iframe');
   assert.deepEqual(await violations(page), []);
   assert.deepEqual(page.errors, []);
   await page.close();
