@@ -148,6 +148,11 @@ test('the lesson: two widgets of one sentence, independent, one worker and one w
   assert.equal(maps.head, 0);
   assert.equal(maps.step, 0);
   assert.equal(await page.textContent('#steps-report'), '(You are on step 6, layer 0, head 2.)');
+  // The keyboard works inside the shadow root: ← steps back.
+  await page.focus('#steps-widget #step-prev');
+  await page.keyboard.press('ArrowLeft');
+  await widgetsReady(page);
+  assert.equal((await widgetState(page, '#steps-widget')).step, 4);
   // Typing in one widget changes only that one.
   await page.fill('#maps-widget #text-input', 'I want to');
   await widgetsReady(page);
@@ -191,6 +196,19 @@ test('attributes drive a widget; a far-off widget waits; a removed widget lets g
   assert.match(await page.textContent(`${w} #steps-title`), /[\u4e00-\u9fff]/, 'the labels are in Chinese');
   assert.equal(await page.$eval(`${w} .playground`, (n) => n.lang), 'zh-CN');
   assert.equal(await page.evaluate(() => document.documentElement.lang), 'en', 'the host page keeps its own language');
+  // Themed from the host page; calm when the reader asks for reduced motion.
+  await page.$eval(w, (el) => { el.style.setProperty('--accent', 'rgb(138, 43, 226)'); el.style.fontSize = '13px'; });
+  const look = () => page.$eval(w, (el) => {
+    const current = getComputedStyle(el.shadowRoot.querySelector('#step-list button.current'));
+    const bar = getComputedStyle(el.shadowRoot.querySelector('.progress-bar'));
+    return { accent: current.backgroundColor, size: getComputedStyle(el.shadowRoot.querySelector('.card')).fontSize, transition: bar.transitionDuration };
+  });
+  assert.deepEqual(await look(), { accent: 'rgb(138, 43, 226)', size: '13px', transition: '0.2s' });
+  await page.emulateMedia({ reducedMotion: 'reduce' });
+  assert.equal((await look()).transition, '0s');
+  await page.emulateMedia({ reducedMotion: 'no-preference' });
+  await page.$eval(w, (el) => { el.style.removeProperty('--accent'); el.style.removeProperty('font-size'); });
+
   // Out of range or unusable values are dropped: the default stands.
   await page.$eval(w, (el) => { el.setAttribute('layer', 'lots'); el.removeAttribute('mask'); });
   await widgetsReady(page);
