@@ -11,7 +11,7 @@
 // viewport does no work; one removed from the page lets go of the engine.
 
 import { createPlayground, parseState, DEFAULTS, DEFAULT_MODEL } from './app.js';
-import { browserLanguage } from './i18n.js';
+import { browserLanguage, t } from './i18n.js';
 import { VIEW_SECTIONS } from './views/index.js';
 import { keepOffline } from './offline.js';
 
@@ -143,7 +143,7 @@ export class AttentionPlayground extends HTMLElement {
       markup = null; // try again next time
       const message = document.createElement('p');
       message.setAttribute('role', 'alert');
-      message.textContent = `Attention Playground could not start: ${error.message}`;
+      message.textContent = t(this.attributeState().lang ?? browserLanguage(), 'error.element', { message: error.message });
       this.shadowRoot.replaceChildren(message);
       return;
     }

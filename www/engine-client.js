@@ -12,7 +12,7 @@
 // {id, progress} while that request loads a model.
 
 /** How long the worker may stay silent while requests wait. Loading may download a model. */
-const SILENCE_LIMIT_MS = { load: 120_000, other: 20_000 };
+const SILENCE_LIMIT_MS = { load: 120_000, other: 30_000 };
 /** More restarts than this within RESTART_WINDOW_MS means the worker cannot run here. */
 const RESTART_LIMIT = 3;
 const RESTART_WINDOW_MS = 60_000;

@@ -75,7 +75,7 @@ test('a worker that crashes mid-update is replaced and the view restored, said i
 test('a worker that hangs past the deadline is replaced and the view restored, said in English', async () => {
   const page = await h.open(env, '?lang=en');
   const shown = await chooseView(page, 'The cat sat');
-  // The real deadline is 20 s of silence; a test need not wait that long.
+  // The real deadline is 30 s of silence; a test need not wait that long.
   await page.evaluate(() => window.__playground.engine.setSilenceLimit(3000));
   await page.evaluate(() => window.__playground.call('debugHang'));
   const started = Date.now();
