@@ -195,19 +195,26 @@ export function createPlayground({ root, initial, page = false, active = true, m
     // What is shown stays until the new answer replaces it (after a restart: the same view).
     store.set({ loading: { phase: 'wasm' }, error: null });
     try {
-      const { model, status } = await client.load(modelUrl, prefer(), (p) => {
+      const wanted = prefer();
+      const { model, status } = await client.load(modelUrl, wanted, (p) => {
         if (generation === loads) store.set({ loading: p });
       });
       if (generation !== loads) return;
       ready = true;
       store.set({ model, status, loading: null });
-      await refresh();
+      // The worker may hold this model already, on another playground's backend; or the
+      // backend was changed while loading.
+      if (prefer() !== wanted || !onBackend(status, prefer())) await setBackend(store.get().backend);
+      else await refresh();
     } catch (error) {
       if (generation !== loads || error.kind === 'restarted') return;
       store.set({ loading: null });
       failed(error, 'model');
     }
   }
+
+  /** Whether the engine runs where `wanted` asks (null: where it chose itself). */
+  const onBackend = (status, wanted) => (wanted == null ? status.why !== 'asked' : status.kind === wanted);
 
   /** Change the state; engine inputs schedule one request. */
   function apply(patch) {

@@ -215,6 +215,18 @@ test('attributes drive a widget; a far-off widget waits; a removed widget lets g
   s = await widgetState(page, w);
   assert.deepEqual([s.layer, s.mask], [0, 'causal']);
 
+  // The backend and the model are attributes too; a model that is not there is said, in Chinese.
+  await page.$eval(w, (el) => el.setAttribute('backend', 'scalar'));
+  await widgetsReady(page);
+  assert.equal(await page.$eval(w, (el) => el.playground.store.get().status.kind), 'scalar');
+  await page.$eval(w, (el) => el.setAttribute('model', 'no-such-model'));
+  await page.waitForFunction((sel) => document.querySelector(sel).playground.store.get().error, w);
+  assert.match(await page.textContent(`${w} #error .error-text`), /模型无法加载：.*no-such-model.*404/);
+  await page.$eval(w, (el) => { el.removeAttribute('model'); el.removeAttribute('backend'); });
+  await widgetsReady(page);
+  assert.equal(await page.$eval(w, (el) => el.playground.store.get().status.kind), 'simd');
+  assert.equal(await page.isVisible(`${w} #error`), false);
+
   // A widget two screens below does nothing until it is scrolled near.
   // The element's own module instance (same URL), so the page's one shared engine.
   await page.evaluate(async () => { window.engineDebug = (await import(new URL('engine-client.js', document.baseURI))).engineDebug; });
