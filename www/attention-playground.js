@@ -10,21 +10,18 @@
 // is announced with a `statechange` event whose detail is the new state. A widget far from the
 // viewport does no work; one removed from the page lets go of the engine.
 
-import { createPlayground, parseState, DEFAULTS, DEFAULT_MODEL } from './app.js';
+import { createPlayground, parseState, DEFAULTS, DEFAULT_MODEL, URL_FIELDS } from './app.js';
 import { browserLanguage, t } from './i18n.js';
 import { VIEW_SECTIONS } from './views/index.js';
 import { keepOffline } from './offline.js';
 
 /** The views an author can choose (several may be given, space-separated). */
-export const VIEWS = [...Object.keys(VIEW_SECTIONS), 'full'];
+const VIEWS = [...Object.keys(VIEW_SECTIONS), 'full'];
 
-/** Attributes → the short names parseState() reads (the same as a link's parameters). */
-const STATE_ATTRIBUTES = {
-  text: 'text', layer: 'layer', head: 'head', focus: 'focus', step: 'step', mask: 'mask', lang: 'lang',
-  backend: 'backend', temperature: 't', 'top-k': 'k', 'top-p': 'p', seed: 'seed',
-};
-/** The state a `statechange` event reports. */
-const SHARED_FIELDS = ['text', 'layer', 'head', 'focus', 'step', 'mask', 'lang', 'backend', 'temperature', 'topK', 'topP', 'seed'];
+/** The state a `statechange` event reports: what a shared link carries. */
+const SHARED_FIELDS = Object.keys(URL_FIELDS);
+/** Each state attribute and the field it sets: the field's name in kebab case (topK → top-k). */
+const FIELD_OF = Object.fromEntries(SHARED_FIELDS.map((field) => [field.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`), field]));
 /** Start preparing a widget when it is within one viewport height of being seen. */
 const NEAR = '100% 0px 100% 0px';
 
@@ -39,7 +36,7 @@ function pageMarkup() {
 }
 
 /** The views named in a `view` attribute; unknown names are dropped, nothing left means full. */
-export function parseView(value) {
+function parseView(value) {
   const views = (value || '').split(/\s+/).filter((v) => VIEWS.includes(v));
   return views.length === 0 || views.includes('full') ? ['full'] : views;
 }
@@ -67,7 +64,7 @@ function stylesheet(parent, file) {
 }
 
 export class AttentionPlayground extends HTMLElement {
-  static observedAttributes = ['view', 'model', ...Object.keys(STATE_ATTRIBUTES)];
+  static observedAttributes = ['view', 'model', ...Object.keys(FIELD_OF)];
 
   constructor() {
     super();
@@ -100,7 +97,7 @@ export class AttentionPlayground extends HTMLElement {
     if (name === 'model') { this.playground.setModel(modelUrl(this.getAttribute('model'))); return; }
     const state = this.attributeState();
     if (name === 'backend') { this.playground.setBackend(state.backend ?? 'auto'); return; }
-    const field = { t: 'temperature', k: 'topK', p: 'topP' }[STATE_ATTRIBUTES[name]] || name;
+    const field = FIELD_OF[name];
     // A removed (or unusable) attribute means the default.
     const patch = { [field]: state[field] ?? (field === 'lang' ? browserLanguage() : DEFAULTS[field]) };
     // A new text keeps a focus word the author gave; otherwise the focus goes back to the last token.
@@ -108,11 +105,11 @@ export class AttentionPlayground extends HTMLElement {
     this.playground.apply(patch);
   }
 
-  /** The state the attributes ask for, checked like a link's parameters. */
+  /** The state the attributes ask for, checked like a link's parameters (by their link names). */
   attributeState() {
     const params = {};
-    for (const [attribute, name] of Object.entries(STATE_ATTRIBUTES)) {
-      if (this.hasAttribute(attribute)) params[name] = this.getAttribute(attribute);
+    for (const [attribute, field] of Object.entries(FIELD_OF)) {
+      if (this.hasAttribute(attribute)) params[URL_FIELDS[field][0]] = this.getAttribute(attribute);
     }
     return parseState(params);
   }
@@ -185,8 +182,7 @@ export class AttentionPlayground extends HTMLElement {
 
   /** A new view: the same state, other sections. */
   rebuild() {
-    const { store } = this.playground;
-    const kept = Object.fromEntries(SHARED_FIELDS.map((k) => [k, store.get()[k]]));
+    const kept = this.state;
     this.teardown();
     this.building = this.build(kept);
   }
