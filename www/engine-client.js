@@ -16,7 +16,7 @@ const SILENCE_LIMIT_MS = { load: 120_000, other: 30_000 };
 /** More restarts than this within RESTART_WINDOW_MS means the worker cannot run here. */
 const RESTART_LIMIT = 3;
 const RESTART_WINDOW_MS = 60_000;
-/** A worker no client needs is kept this long, so a widget moved in the page does not reload. */
+/** A model (or worker) no client needs is kept this long, so a widget that changes its view does not reload. */
 const IDLE_MS = 5_000;
 
 function engineError(kind, message) {
@@ -29,9 +29,10 @@ class Engine {
     this.clients = new Set();
     this.pending = new Map(); // id → {client, method, resolve, reject, onProgress}
     this.models = new Map(); // model URL → Promise of its load answer, for this worker
+    this.users = new Map(); // model URL → the clients that show it (each client shows one)
     this.nextId = 1;
     this.watchdog = 0;
-    this.idleTimer = 0;
+    this.sweepTimer = 0;
     this.restartTimes = [];
     this.silenceLimitMs = null; // tests may shorten the deadline
     this.counts = { workers: 0, restarts: 0 };
@@ -71,7 +72,6 @@ class Engine {
   }
 
   send(client, method, args, onProgress) {
-    clearTimeout(this.idleTimer);
     this.ensureWorker();
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
@@ -82,7 +82,10 @@ class Engine {
   }
 
   /** Load a model once per worker, however many clients ask for it. */
-  load(modelUrl, prefer, onProgress) {
+  load(client, modelUrl, prefer, onProgress) {
+    this.stopUsing(client, modelUrl);
+    if (!this.users.has(modelUrl)) this.users.set(modelUrl, new Set());
+    this.users.get(modelUrl).add(client);
     let loading = this.models.get(modelUrl);
     if (!loading) {
       const listeners = new Set();
@@ -96,6 +99,33 @@ class Engine {
     const forget = () => loading.listeners.delete(onProgress);
     loading.then(forget, forget);
     return loading;
+  }
+
+  /** The client no longer shows its model (other than `keep`); the sweep frees what nobody shows. */
+  stopUsing(client, keep = null) {
+    for (const [modelUrl, clients] of this.users) {
+      if (modelUrl !== keep && clients.delete(client) && clients.size === 0) this.users.delete(modelUrl);
+    }
+    clearTimeout(this.sweepTimer);
+    this.sweepTimer = setTimeout(() => this.sweep(), IDLE_MS);
+  }
+
+  /** Free the models no client shows, and the worker when no client is left. */
+  sweep() {
+    if (!this.worker) return;
+    if (this.clients.size === 0) {
+      this.worker.terminate();
+      this.worker = null;
+      this.models.clear();
+      this.pending.clear();
+      this.armWatchdog();
+      return;
+    }
+    for (const modelUrl of this.models.keys()) {
+      if (this.users.has(modelUrl)) continue;
+      this.models.delete(modelUrl);
+      this.send(null, 'unload', { modelUrl });
+    }
   }
 
   /** A crashed or hung worker: start another and let every client restore its view. */
@@ -125,17 +155,7 @@ class Engine {
       // Its answers are no longer wanted; the worker still answers in order.
       if (call.client === client) Object.assign(call, { resolve() {}, reject() {}, onProgress: null });
     }
-    if (this.clients.size === 0) {
-      clearTimeout(this.idleTimer);
-      this.idleTimer = setTimeout(() => {
-        if (this.clients.size > 0 || !this.worker) return;
-        this.worker.terminate();
-        this.worker = null;
-        this.models.clear();
-        this.pending.clear();
-        this.armWatchdog();
-      }, IDLE_MS);
-    }
+    this.stopUsing(client);
   }
 }
 
@@ -150,17 +170,21 @@ export function connectEngine({ onRestart } = {}) {
   const engine = shared;
   const client = {
     onRestart,
-    load: (modelUrl, prefer, onProgress) => engine.load(modelUrl, prefer, onProgress),
+    load: (modelUrl, prefer, onProgress) => engine.load(client, modelUrl, prefer, onProgress),
     call: (method, args) => engine.send(client, method, args),
     release: () => engine.release(client),
   };
   engine.clients.add(client);
-  clearTimeout(engine.idleTimer);
   return client;
 }
 
-/** For tests and the curious: how many workers were started, restarts, clients, and the deadline. */
+/** For tests and the curious: workers started, restarts, clients, models held, and the deadline. */
 export const engineDebug = {
-  stats: () => ({ ...(shared?.counts ?? { workers: 0, restarts: 0 }), clients: shared?.clients.size ?? 0, running: Boolean(shared?.worker) }),
+  stats: () => ({
+    ...(shared?.counts ?? { workers: 0, restarts: 0 }),
+    clients: shared?.clients.size ?? 0,
+    models: [...(shared?.models.keys() ?? [])],
+    running: Boolean(shared?.worker),
+  }),
   setSilenceLimit(ms) { shared ??= new Engine(); shared.silenceLimitMs = ms; },
 };

@@ -139,6 +139,11 @@ const METHODS = {
     await ensureForward(entry, text, mask);
     return entry.playground.sample(temperature, topK, topP, seed >>> 0);
   },
+  /** No playground shows this model any more: give its memory back. */
+  unload: ({ modelUrl }) => {
+    models.get(modelUrl)?.playground.free();
+    models.delete(modelUrl);
+  },
   setBackend: async ({ model, prefer }) => {
     const entry = loaded(model);
     const status = await entry.playground.setBackend(prefer || undefined);

@@ -219,18 +219,22 @@ test('attributes drive a widget; a far-off widget waits; a removed widget lets g
   await page.$eval(w, (el) => el.setAttribute('backend', 'scalar'));
   await widgetsReady(page);
   assert.equal(await page.$eval(w, (el) => el.playground.store.get().status.kind), 'scalar');
+  // The element's own module instance (same URL), so the page's one shared engine.
+  await page.evaluate(async () => { window.engineDebug = (await import(new URL('engine-client.js', document.baseURI))).engineDebug; });
+  const engine = () => page.evaluate(() => window.engineDebug.stats());
+  const defaultModel = new URL('models/default/', env.url).href;
+  assert.deepEqual((await engine()).models, [defaultModel]);
   await page.$eval(w, (el) => el.setAttribute('model', 'no-such-model'));
   await page.waitForFunction((sel) => document.querySelector(sel).playground.store.get().error, w);
   assert.match(await page.textContent(`${w} #error .error-text`), /模型无法加载：.*no-such-model.*404/);
+  // The default model, which no widget shows now, is freed after a moment.
+  await page.waitForFunction(() => window.engineDebug.stats().models.length === 0, null, { timeout: 15_000 });
   await page.$eval(w, (el) => { el.removeAttribute('model'); el.removeAttribute('backend'); });
   await widgetsReady(page);
   assert.equal(await page.$eval(w, (el) => el.playground.store.get().status.kind), 'simd');
   assert.equal(await page.isVisible(`${w} #error`), false);
 
   // A widget two screens below does nothing until it is scrolled near.
-  // The element's own module instance (same URL), so the page's one shared engine.
-  await page.evaluate(async () => { window.engineDebug = (await import(new URL('engine-client.js', document.baseURI))).engineDebug; });
-  const engine = () => page.evaluate(() => window.engineDebug.stats());
   await page.evaluate(() => {
     const spacer = document.createElement('div');
     spacer.className = 'spacer';
@@ -253,7 +257,7 @@ test('attributes drive a widget; a far-off widget waits; a removed widget lets g
   await page.$eval(w, (el) => el.remove());
   assert.equal((await engine()).running, true, 'kept a moment, in case the widget is only moved');
   await page.waitForFunction(() => !window.engineDebug.stats().running, null, { timeout: 15_000 });
-  assert.deepEqual(await engine(), { workers: 1, restarts: 0, clients: 0, running: false });
+  assert.deepEqual(await engine(), { workers: 1, restarts: 0, clients: 0, models: [], running: false });
   assert.deepEqual(await violations(page), []);
   assert.deepEqual(page.errors, []);
   await page.close();

@@ -11,6 +11,10 @@ let env;
 before(async () => { env = await h.start(); });
 after(async () => { await env?.stop(); });
 
+const engineStats = (page) => page.evaluate(() => {
+  const { workers, restarts, clients, running } = window.__playground.engine.stats();
+  return { workers, restarts, clients, running };
+});
 const VIEW = { layer: 1, head: 2, step: 3, mask: 'bidirectional', temperature: 0.7 };
 
 async function chooseView(page, text) {
@@ -42,7 +46,7 @@ function sameView(after, before) {
 test('a worker that crashes mid-update is replaced and the view restored, said in Chinese', async () => {
   const page = await h.open(env, '?lang=zh');
   const shown = await chooseView(page, '小明 喜欢 苹果');
-  assert.deepEqual(await page.evaluate(() => window.__playground.engine.stats()), { workers: 1, restarts: 0, clients: 1, running: true });
+  assert.deepEqual(await engineStats(page), { workers: 1, restarts: 0, clients: 1, running: true });
 
   // The worker answers, then dies; the edit typed right after is in flight when it does.
   await page.evaluate(() => window.__playground.call('debugCrash'));
@@ -60,7 +64,7 @@ test('a worker that crashes mid-update is replaced and the view restored, said i
   assert.equal(await page.isVisible('#error'), true);
   assert.match(await page.textContent('#error .error-text'), /计算引擎出了故障，已经重新启动/);
   assert.equal(await page.isVisible('#error .error-retry'), false, 'nothing to retry: it already works');
-  assert.deepEqual(await page.evaluate(() => window.__playground.engine.stats()), { workers: 2, restarts: 1, clients: 1, running: true });
+  assert.deepEqual(await engineStats(page), { workers: 2, restarts: 1, clients: 1, running: true });
 
   // Still a working page: typing re-tokenizes, and the message can be dismissed.
   await h.type(page, 'I want to');
@@ -86,7 +90,7 @@ test('a worker that hangs past the deadline is replaced and the view restored, s
   assert.ok(Date.now() - started >= 2500, 'replaced only after the deadline');
   sameView(await h.state(page), shown);
   assert.match(await page.textContent('#error .error-text'), /stopped answering, so it was started again/);
-  assert.deepEqual(await page.evaluate(() => window.__playground.engine.stats()), { workers: 2, restarts: 1, clients: 1, running: true });
+  assert.deepEqual(await engineStats(page), { workers: 2, restarts: 1, clients: 1, running: true });
   await h.type(page, 'The dog');
   assert.ok((await h.state(page)).tokens.ids.length >= 2);
   assert.deepEqual(page.errors, []);
