@@ -6,7 +6,8 @@
 // worker: if it crashes (an uncaught error) or stays silent past a deadline while requests are
 // pending (a hang), it is terminated and a new one started, and every client is told why so it
 // can reload its model (from the HTTP cache) and ask again for the view it shows. Its state
-// lives in the page's store, so nothing the learner set is lost.
+// lives in the page's store, so nothing the learner set is lost. A model no client shows any
+// more is freed a few seconds later, and the worker when no client is left.
 //
 // Protocol with worker.js: {id, method, args} → {id, result} | {id, error: {kind, message}} |
 // {id, progress} while that request loads a model.
@@ -16,7 +17,7 @@ const SILENCE_LIMIT_MS = { load: 120_000, other: 30_000 };
 /** More restarts than this within RESTART_WINDOW_MS means the worker cannot run here. */
 const RESTART_LIMIT = 3;
 const RESTART_WINDOW_MS = 60_000;
-/** A model (or worker) no client needs is kept this long, so a widget that changes its view does not reload. */
+/** A model (or worker) no client needs is kept this long: a widget changing its view keeps it. */
 const IDLE_MS = 5_000;
 
 function engineError(kind, message) {
