@@ -22,6 +22,7 @@ const VIEWS = [...Object.keys(VIEW_SECTIONS), 'full'];
 const SHARED_FIELDS = Object.keys(URL_FIELDS);
 /** Each state attribute and the field it sets: the field's name in kebab case (topK → top-k). */
 const FIELD_OF = Object.fromEntries(SHARED_FIELDS.map((field) => [field.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`), field]));
+const DARK = matchMedia('(prefers-color-scheme: dark)');
 /** Start preparing a widget when it is within one viewport height of being seen. */
 const NEAR = '100% 0px 100% 0px';
 
@@ -74,15 +75,22 @@ export class AttentionPlayground extends HTMLElement {
     this.building = null;
     this.builds = 0; // the latest build wins over one still waiting for the markup
     this.changedWhileBuilding = new Set();
+    // The canvases are drawn in the scheme's colours: a new scheme draws them again.
+    this.onSchemeChange = () => { if (this.playground) this.rebuild(); };
   }
 
   connectedCallback() {
+    DARK.addEventListener('change', this.onSchemeChange);
     this.building ??= this.build();
   }
 
   disconnectedCallback() {
     // Moved within the page: connected again at once, keep everything.
-    queueMicrotask(() => { if (!this.isConnected) this.teardown(); });
+    queueMicrotask(() => {
+      if (this.isConnected) return;
+      DARK.removeEventListener('change', this.onSchemeChange);
+      this.teardown();
+    });
   }
 
   attributeChangedCallback(name, before, after) {
