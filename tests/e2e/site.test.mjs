@@ -167,7 +167,12 @@ test('the lesson: two widgets of one sentence, independent, one worker and one w
   assert.deepEqual(await violations(page), []);
   assert.deepEqual(page.errors, []);
   await h.screenshot(page, 'example-lesson');
+  // A new colour scheme redraws the figures in its colours, as the learner left them.
   await page.emulateMedia({ colorScheme: 'dark' });
+  await page.waitForFunction(() => document.querySelector('#steps-widget').shadowRoot.querySelector('.playground').hidden === false
+    && getComputedStyle(document.querySelector('#steps-widget')).backgroundColor === 'rgb(23, 24, 27)');
+  await widgetsReady(page);
+  assert.deepEqual(await page.$eval('#steps-widget', (w) => [w.state.step, w.state.head]), [4, 2]);
   await h.screenshot(page, 'example-lesson-dark');
   await page.close();
 });
