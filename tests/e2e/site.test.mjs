@@ -164,6 +164,12 @@ test('the lesson: two widgets of one sentence, independent, one worker and one w
   assert.equal(requests.filter((u) => u.endsWith('.wasm')).length, 1, 'one wasm fetch');
   assert.equal(requests.filter((u) => u.endsWith('/model.safetensors')).length, 1, 'one copy of the model');
   assert.equal(requests.filter((u) => u.endsWith('/index.html')).length, 1, 'the markup is fetched once');
+  // What the lesson's first load weighs, by the build's own figures for the files it fetched.
+  const fetched = [...new Set(requests.map((u) => new URL(u).pathname.slice(BASE.length)))];
+  const sizes = new Map(report.files.map((f) => [f.file, f]));
+  const gzip = fetched.reduce((n, f) => n + (sizes.get(f)?.gzip ?? 0), 0);
+  console.log(`# the lesson page with two widgets loads ${fetched.length} files, ${gzip} bytes gzipped`);
+  assert.ok(gzip <= FIRST_LOAD_LIMIT, `${gzip} bytes`);
   assert.deepEqual(await violations(page), []);
   assert.deepEqual(page.errors, []);
   await h.screenshot(page, 'example-lesson');
