@@ -19,6 +19,9 @@ const STRINGS = {
     'error.wasm': 'The engine could not start in this browser: {message}',
     'error.engine': 'The engine reported a problem: {message}',
     'error.lost': 'The GPU device was lost. The playground switched to the CPU and keeps working.',
+    'error.restarted.crash': 'The engine stopped working, so it was started again. Your sentence and settings are as you left them.',
+    'error.restarted.hang': 'The engine stopped answering, so it was started again. Your sentence and settings are as you left them.',
+    'error.element': 'The playground could not start here: {message}',
     'error.retry': 'Try again',
     'error.dismiss': 'Dismiss',
 
@@ -169,6 +172,9 @@ const STRINGS = {
     'error.wasm': '引擎无法在此浏览器中启动：{message}',
     'error.engine': '引擎报告了一个问题：{message}',
     'error.lost': 'GPU 设备丢失。已切换到 CPU，继续运行。',
+    'error.restarted.crash': '计算引擎出了故障，已经重新启动。你输入的句子和各项设置都还在。',
+    'error.restarted.hang': '计算引擎长时间没有响应，已经重新启动。你输入的句子和各项设置都还在。',
+    'error.element': '游乐场无法在这里启动：{message}',
     'error.retry': '重试',
     'error.dismiss': '关闭',
 

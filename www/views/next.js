@@ -30,7 +30,7 @@ export function mountNext(root, actions) {
       if (Number(input.value) !== state[field]) input.value = String(state[field]);
       output.textContent = show(state[field], tr);
     }
-    if (document.activeElement !== seed) seed.value = String(state.seed);
+    if (root.activeElement !== seed) seed.value = String(state.seed);
     $('#generate').hidden = state.generating;
     $('#stop').hidden = !state.generating;
     const tokens = state.tokens;
