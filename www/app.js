@@ -132,6 +132,7 @@ export function start(root = document) {
     ms: null,
     lostDevice: false,
     generating: false,
+    generated: null, // the last Generate: {text, temperature, tokens: [{text, probabilities}]}
     detailKey: null, // the key row whose sum the step-through writes out (null = the focus)
   });
 
@@ -223,7 +224,7 @@ export function start(root = document) {
     },
     async generate() {
       if (store.get().generating) return;
-      store.set({ generating: true });
+      store.set({ generating: true, generated: { text: store.get().text, temperature: store.get().temperature, tokens: [] } });
       try {
         for (let i = 0; i < GENERATE_LIMIT && store.get().generating; i++) {
           await settle();
@@ -234,6 +235,9 @@ export function start(root = document) {
             temperature: s.temperature, topK: s.topK, topP: s.topP, seed: s.seed + i,
           });
           if (!store.get().generating) break;
+          const run = store.get().generated;
+          const added = sampled.text.startsWith(s.text) ? sampled.text.slice(s.text.length) : sampled.text;
+          store.set({ generated: { ...run, text: sampled.text, tokens: [...run.tokens, { text: added, probabilities: sampled.probabilities }] } });
           actions.set({ text: sampled.text });
           await settle();
           await new Promise((r) => setTimeout(r, 180)); // let the new chip's animation be seen

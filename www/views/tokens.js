@@ -40,7 +40,7 @@ export function mountTokens(root, actions) {
       const old = chips[i];
       if (old && old.key === key) return old;
       const label = tokenLabel(tokens.display[i]);
-      const title = [`#${i}  id ${id}`, tr('tokens.pick')];
+      const title = [tr('tokens.title', { n: i + 1, id }), tr('tokens.pick')];
       if (tokens.partial[i]) title.push(tr('tokens.part'));
       if (tokens.display[i].startsWith(' ')) title.push(tr('tokens.space'));
       const node = el('button', {
@@ -65,6 +65,8 @@ export function mountTokens(root, actions) {
     });
 
     const parts = [tr('tokens.count', { n: tokens.ids.length })];
+    // Byte pieces usually mean Chinese typed without spaces, which the model rarely saw.
+    if (tokens.partial.some(Boolean)) parts.push(tr('tokens.partial.note'));
     if (tokens.truncated) parts.push(tr('tokens.truncated', { max: tokens.context, dropped: tokens.total - tokens.ids.length }));
     note.textContent = parts.join(' · ');
     note.classList.toggle('warn', tokens.truncated);
