@@ -72,7 +72,8 @@ export function mountNext(root, actions) {
     ), el('li', { className: 'bar others', dataset: { probability: String(next.others) } },
       el('span', { className: 'bar-token', textContent: tr('next.others', { n: next.vocab - next.rows.length }) }),
       el('span', { className: 'bar-track' }, el('span', { className: 'bar-fill', style: { width: `${(next.others * 100).toFixed(2)}%` } })),
-      el('span', { className: 'bar-value', textContent: percent(next.others) })));
+      // Without top-k/top-p every other token keeps a (maybe tiny) probability.
+      el('span', { className: 'bar-value', textContent: percent(next.others, next.others > 0 || (state.topK === 0 && state.topP >= 1)) })));
     $('#next-shown').textContent = [tr('next.shown', { sum: percent(next.shown), n: next.rows.length }), full ? tr('next.full') : '']
       .filter(Boolean).join(' ');
 
