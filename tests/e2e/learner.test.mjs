@@ -78,12 +78,12 @@ test('steps 2 and 4 say what the mask will hide, and follow the toggle', async (
   await h.settle(page);
   assert.match(await page.textContent('#step-text'), new RegExp(`may not look at the ${later} tokens after it`));
   // The last token has nothing after it: the mask hides nothing, and step 4 says so.
-  await page.selectOption('#focus', String(tokens.ids.length - 1));
+  await page.selectOption('#focus', { value: String(tokens.ids.length - 1) });
   await h.settle(page);
   assert.match(await page.textContent('#step-text'), /none come after it, so nothing changes here/);
   assert.equal(await page.$$eval('#step-view tr.blocked', (n) => n.length), 0);
   // Bidirectional: steps 2 and 4 say that nothing is hidden.
-  await page.selectOption('#focus', '0');
+  await page.selectOption('#focus', { value: '0' });
   await page.check('input[name="mask"][value="bidirectional"]');
   await h.settle(page);
   assert.match(await page.textContent('#step-text'), new RegExp(`Bidirectional: no mask.*all ${tokens.ids.length} tokens`));
