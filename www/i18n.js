@@ -189,6 +189,7 @@ const STRINGS = {
     'mask.bidirectional': 'Bidirectional (BERT)',
     'mask.causal.text': 'GPT predicts the next word, so each token may only look back: what comes after it is hidden (−∞). This model was trained this way.',
     'mask.bidirectional.text': 'BERT fills in blanks, so every token sees the whole sentence. This model was trained causally and never learned to use what comes later. The bars in 2 hardly change: the last token has nothing after it, so it sees the same either way. The change shows in the maps of 4 (the grey upper-right triangle fills in) and in the predictions at earlier tokens in 5 (pick an earlier focus token): those get worse.',
+    'mask.rows': 'Each row is a token; each column, a token it might look at.',
     'mask.legend.allowed': 'may look',
     'mask.legend.blocked': 'hidden (−∞)',
 
@@ -401,6 +402,7 @@ const STRINGS = {
     'mask.bidirectional': '双向（BERT）',
     'mask.causal.text': 'GPT 的任务是预测下一个词，所以每个词元只能往前看，后面的词都被遮住（−∞）。这个模型就是这样训练的。',
     'mask.bidirectional.text': 'BERT 做的是完形填空，所以每个词元都能看到整句话。这个模型是按因果方式训练的，从没学过利用后面的词。第 2 部分的概率条几乎不变：最后一个词元后面本来就没有词，切换前后它看到的都一样。变化要看第 4 部分的图（右上方的灰色三角被填满了），以及第 5 部分里前面词元的预测（选一个靠前的焦点词元）：这些预测会变差。',
+    'mask.rows': '每一行是一个词元，每一列是它可能去看的词元。',
     'mask.legend.allowed': '可以看',
     'mask.legend.blocked': '被遮住（−∞）',
 
