@@ -111,9 +111,7 @@ export function mountSteps(root, actions) {
     // Steps 2 and 4 say what the mask does to this focus token: hides later tokens, or nothing.
     const maskCase = state.mask === 'bidirectional' ? 'bidirectional' : hidden > 0 ? 'causal' : 'none';
     const textKey = step === MASK_STEP && maskCase !== 'causal' ? `step.${step}.text.${maskCase}` : `step.${step}.text`;
-    const text = [tr(textKey, params)];
-    if (step === 1) text.push(tr(`steps.later.${maskCase}`, params));
-    $('#step-text').textContent = text.join(' ');
+    $('#step-text').textContent = tr(textKey, { ...params, later: tr(`steps.later.${maskCase}`, params) });
 
     const qkLimit = absMax([...steps.q, ...steps.k]);
     const voLimit = absMax([...steps.v, ...steps.out]);
