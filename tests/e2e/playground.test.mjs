@@ -177,6 +177,7 @@ test('generate appends sampled tokens, reproducibly for a seed, and can be stopp
   await page.waitForSelector('#stop:not([hidden])');
   await page.click('#stop');
   await page.waitForFunction(() => !window.__playground.store.get().generating, null, { polling: 50 });
+  await h.settle(page); // the views redraw on the next frame
   assert.ok(await page.isVisible('#generate'));
   await page.close();
 });
