@@ -59,6 +59,7 @@ export function mountNext(root, actions) {
     $('#next-caption').textContent = tr('next.caption', {
       last: proseLabel(tokens.display[tokens.ids.length - 1]),
       vocab: next.vocab,
+      n: next.rows.length,
     });
     const part = tr('tokens.part');
     bars.replaceChildren(...next.rows.map((row) => el('li', {
