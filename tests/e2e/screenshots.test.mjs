@@ -37,6 +37,10 @@ for (const lang of ['en', 'zh']) {
 
   test(`phone width (${lang})`, async () => {
     const page = await h.open(env, `?lang=${lang}&text=${TEXT}&step=1`, { width: 390, height: 844 });
+    // A phone has a touch screen: its hints say "tap", not "hover" or "use ← →".
+    await (await page.context().newCDPSession(page)).send('Emulation.setTouchEmulationEnabled', { enabled: true, maxTouchPoints: 5 });
+    await page.reload();
+    await h.ready(page);
     await h.screenshot(page, `phone-${lang}`);
     for (const view of ['input', 'next', 'steps', 'maps', 'stack']) {
       await (await page.$(`#${view}`)).screenshot({ path: `${h.SCREENSHOTS}/phone-${view}-${lang}.png` });
