@@ -131,6 +131,7 @@ export function createPlayground({ root, initial, page = false, active = true, m
     lostDevice: false,
     restarted: null, // 'crash' | 'hang': the engine's worker was replaced and the view restored
     generating: false,
+    generated: null, // the last Generate: {text, temperature, tokens: [{text, probabilities}]}
     detailKey: null, // the key row whose sum the step-through writes out (null = the focus)
   });
 
@@ -249,7 +250,7 @@ export function createPlayground({ root, initial, page = false, active = true, m
     async setBackend(backend) { await setBackend(backend); userChanged(); },
     async generate() {
       if (store.get().generating) return;
-      store.set({ generating: true });
+      store.set({ generating: true, generated: { text: store.get().text, temperature: store.get().temperature, tokens: [] } });
       try {
         for (let i = 0; i < GENERATE_LIMIT && store.get().generating; i++) {
           await settle();
@@ -260,6 +261,9 @@ export function createPlayground({ root, initial, page = false, active = true, m
             ...engineState(s), seed: s.seed + i,
           });
           if (!store.get().generating) break;
+          const run = store.get().generated;
+          const added = sampled.text.startsWith(s.text) ? sampled.text.slice(s.text.length) : sampled.text;
+          store.set({ generated: { ...run, text: sampled.text, tokens: [...run.tokens, { text: added, probabilities: sampled.probabilities }] } });
           actions.set({ text: sampled.text });
           await settle();
           await new Promise((r) => setTimeout(r, 180)); // let the new chip's animation be seen

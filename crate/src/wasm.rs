@@ -143,6 +143,8 @@ struct StageView {
 struct TokenView {
     id: u32,
     text: String,
+    /// True when the token is only part of a character.
+    partial: bool,
 }
 
 #[derive(Serialize)]
@@ -164,6 +166,8 @@ struct NextRow {
     probability: f32,
     /// False when top-k or top-p removed the token.
     kept: bool,
+    /// True when the token is only part of a character (a lone UTF-8 byte or a few).
+    partial: bool,
 }
 
 #[derive(Serialize)]
@@ -171,7 +175,8 @@ struct NextView {
     /// The position whose logits these are (the last token).
     position: usize,
     vocab: usize,
-    /// The most probable tokens before filtering, most probable first.
+    /// The tokens with the highest scaled logits before filtering, highest first: the most
+    /// probable ones, in the right order even where a tiny temperature rounds probabilities to 0.
     rows: Vec<NextRow>,
     /// Σ probability of `rows`.
     shown: f32,
@@ -183,6 +188,8 @@ struct NextView {
 struct SampleView {
     /// The sampled tokens (more than one when a character spans several tokens).
     ids: Vec<u32>,
+    /// Each sampled token's probability (after temperature, top-k and top-p) when it was drawn.
+    probabilities: Vec<f32>,
     /// The whole text with the sampled tokens appended.
     text: String,
 }
@@ -378,7 +385,7 @@ impl Playground {
             token,
             channels: self.config.n_embd,
             stages,
-            top: TokenView { id, text: self.token_label(id) },
+            top: TokenView { id, text: self.token_label(id), partial: self.is_partial(id) },
         })
     }
 
@@ -391,8 +398,9 @@ impl Playground {
         let position = run.tokens.ids.len() - 1;
         let opts = sampling_options(temperature, top_k, top_p, 0);
         let steps = probability_steps(run.trace.logits.row(position), &opts).map_err(js_error)?;
-        // Ranked by the unfiltered distribution, so tokens cut by top-k/top-p stay visible.
-        let rows: Vec<NextRow> = sampling::top_n(&steps.exp, n)
+        // Ranked by the scaled logits (the order of the unfiltered distribution), so tokens cut
+        // by top-k/top-p stay visible and runners-up whose probability underflows keep their rank.
+        let rows: Vec<NextRow> = sampling::top_n(&steps.scaled, n)
             .into_iter()
             .map(|(id, _)| {
                 let i = id as usize;
@@ -404,6 +412,7 @@ impl Playground {
                     exp: steps.exp[i],
                     probability: steps.probabilities[i],
                     kept: steps.kept[i],
+                    partial: self.is_partial(id),
                 }
             })
             .collect();
@@ -430,14 +439,18 @@ impl Playground {
             (run.tokens.ids.clone(), row, run.trace.mask)
         };
         let start = ids.len();
+        let mut probabilities = Vec::new();
         for _ in 0..MAX_CHARACTER_TOKENS {
             if ids.len() >= self.config.n_positions {
                 break;
             }
-            ids.push(sampler.next_token(&logits).map_err(js_error)?);
+            let steps = probability_steps(&logits, sampler.options()).map_err(js_error)?;
+            let id = sampler.choose(&steps.probabilities);
+            ids.push(id);
+            probabilities.push(steps.probabilities[id as usize]);
             let text = self.tokenizer.decode(&ids).map_err(js_error)?;
             if !text.ends_with(char::REPLACEMENT_CHARACTER) || ids.len() >= self.config.n_positions {
-                return to_js(&SampleView { ids: ids[start..].to_vec(), text });
+                return to_js(&SampleView { ids: ids[start..].to_vec(), probabilities, text });
             }
             let mut engine = self.engine.try_borrow_mut().map_err(|_| input_error("the engine is busy"))?;
             let output = engine.forward(&ids, mask, false).await.map_err(js_error)?;
@@ -445,7 +458,7 @@ impl Playground {
             logits = output.logits.row(ids.len() - 1).to_vec();
         }
         let text = self.tokenizer.decode(&ids).map_err(js_error)?;
-        to_js(&SampleView { ids: ids[start..].to_vec(), text })
+        to_js(&SampleView { ids: ids[start..].to_vec(), probabilities, text })
     }
 }
 
@@ -469,6 +482,11 @@ impl Playground {
     /// `<id N>`, as the tokenizer's `decode` writes it.
     fn token_label(&self, id: u32) -> String {
         self.tokenizer.token_text(id).unwrap_or_else(|_| format!("<id {id}>"))
+    }
+
+    /// Whether a token alone is not whole characters: its bytes do not decode (as in `sample`).
+    fn is_partial(&self, id: u32) -> bool {
+        self.tokenizer.decode(&[id]).is_ok_and(|text| text.contains(char::REPLACEMENT_CHARACTER))
     }
 
     /// Tokenize, keep the tokens that fit the context, and say what each one shows.
