@@ -153,7 +153,7 @@ test('generate shows each drawn token with its probability, the engine’s own',
   const page = await h.open(env, q('他 喜欢 户外 运动 |', '&seed=3'));
   const s = await h.state(page);
   // The sampler reports the probability the bars gave the token it drew.
-  const drawn = await page.evaluate(() => window.__playground.call('sample', { temperature: 1, topK: 0, topP: 1, seed: 3 }));
+  const drawn = await page.evaluate(({ text, mask }) => window.__playground.call('sample', { text, mask, temperature: 1, topK: 0, topP: 1, seed: 3 }), s);
   const row = s.next.rows.find((r) => r.id === drawn.ids[0]);
   assert.ok(row, `the drawn token ${drawn.ids[0]} is among the bars`);
   assert.ok(Math.abs(row.probability - drawn.probabilities[0]) < 1e-6);

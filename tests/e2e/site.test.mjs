@@ -139,7 +139,7 @@ test('the lesson: two widgets of one sentence, independent, one worker and one w
 
   // The learner steps on in the first figure: the second keeps its state; the prose hears of it.
   await page.click('#steps-widget #step-next');
-  await page.selectOption('#steps-widget #head', '2');
+  await page.selectOption('#steps-widget #head', { value: '2' });
   await widgetsReady(page);
   steps = await widgetState(page, '#steps-widget');
   maps = await widgetState(page, '#maps-widget');
@@ -147,7 +147,7 @@ test('the lesson: two widgets of one sentence, independent, one worker and one w
   assert.equal(steps.head, 2);
   assert.equal(maps.head, 0);
   assert.equal(maps.step, 0);
-  assert.equal(await page.textContent('#steps-report'), '(You are on step 6, layer 0, head 2.)');
+  assert.equal(await page.textContent('#steps-report'), '(You are on step 6, layer 1, head 3.)');
   // The keyboard works inside the shadow root: ← steps back.
   await page.focus('#steps-widget #step-prev');
   await page.keyboard.press('ArrowLeft');
@@ -237,7 +237,7 @@ test('attributes drive a widget; a far-off widget waits; a removed widget lets g
   assert.deepEqual((await engine()).models, [defaultModel]);
   await page.$eval(w, (el) => el.setAttribute('model', 'no-such-model'));
   await page.waitForFunction((sel) => document.querySelector(sel).playground.store.get().error, w);
-  assert.match(await page.textContent(`${w} #error .error-text`), /模型无法加载：.*no-such-model.*404/);
+  assert.match(await page.textContent(`${w} #error .error-text`), /模型加载失败：.*no-such-model.*404/);
   // The default model, which no widget shows now, is freed after a moment.
   await page.waitForFunction(() => window.engineDebug.stats().models.length === 0, null, { timeout: 15_000 });
   await page.$eval(w, (el) => { el.removeAttribute('model'); el.removeAttribute('backend'); });
