@@ -3,7 +3,7 @@
 //! token, the next-token probabilities, and a sample that finishes a cut character.
 //!
 //! Every view reads a recorded [`Trace`] (or its logits); none recomputes the math. The wasm
-//! API ([`crate::wasm`], in the browser) only converts arguments and results around these
+//! API (`wasm.rs`, in the browser) only converts arguments and results around these
 //! functions, the CLI's `trace` command prints the token view, and the model card numbers
 //! pieces with [`tokens_of`] too, so each rule exists once and is tested natively.
 

@@ -3,7 +3,8 @@
 //! picks whatever backend the browser offers; the last test forces the CPU ones.
 #![cfg(target_arch = "wasm32")]
 
-use attention_playground::wasm::{Playground, MAX_TEXT_CHARS};
+use attention_playground::views::MAX_TEXT_CHARS;
+use attention_playground::wasm::Playground;
 use attention_playground::weights::{random_weights, save_safetensors, SaveDtype};
 use attention_playground::GptConfig;
 use serde_json::{json, Value};
@@ -149,6 +150,10 @@ async fn sampling_is_seeded_and_appends_to_the_text() {
     assert_eq!(a, b);
     assert!(a["text"].as_str().unwrap().starts_with("ab"));
     assert!(!a["ids"].as_array().unwrap().is_empty());
+    // Each drawn token comes with the probability it was drawn with.
+    let probabilities = a["probabilities"].as_array().unwrap();
+    assert_eq!(probabilities.len(), a["ids"].as_array().unwrap().len());
+    assert!(probabilities.iter().all(|p| p.as_f64().is_some_and(|p| p > 0.0 && p <= 1.0)), "{probabilities:?}");
 }
 
 #[wasm_bindgen_test]
