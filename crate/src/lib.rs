@@ -15,7 +15,8 @@
 //! | `P`  | context length, `n_positions`                       |
 //!
 //! Module map: [`tensor`] (host tensors) → [`ops`] (one module per operation: reference
-//! forward and backward) → [`backend`] (one trait; scalar reference = the ops, SIMD CPU, GPU) →
+//! forward and backward; [`simd`] their fast CPU products) → [`backend`] (one trait; scalar
+//! reference = the ops, SIMD CPU, GPU) →
 //! [`gpt`] (the model, written once over any backend) → [`trace`] (what the page displays) →
 //! [`engine`] (picks a backend at run time and reads results back) → [`views`] (the page's views
 //! of a pass). Weights come from [`weights`], text from [`tokenizer`], sampling lives in
@@ -28,11 +29,11 @@
 //! | op | reference + backward | SIMD | WGSL (`shaders/`) | tests (`crate/tests/`) |
 //! |----|----------------------|------|-------------------|------------------------|
 //! | embedding | [`ops::embedding`] | the reference | `embed.wgsl` | golden, gpu, train |
-//! | linear, LM head | [`ops::linear`] | [`backend::simd::matmul`], [`backend::simd::matmul_transposed`] | `matmul.wgsl`, `matmul_transposed.wgsl` | simd, gpu, train |
+//! | linear, LM head | [`ops::linear`] | [`simd::matmul`], [`simd::matmul_transposed`] | `matmul.wgsl`, `matmul_transposed.wgsl` | simd, gpu, train |
 //! | layernorm | [`ops::layernorm`] | the reference | `layernorm.wgsl` | golden, gpu, train |
 //! | gelu | [`ops::gelu`] | the reference | `gelu.wgsl` | golden, gpu, train |
 //! | softmax | [`ops::softmax`] | the reference | `softmax.wgsl` | golden, gpu, mask |
-//! | attention: q·kᵀ, scale, mask, Σ w·v | [`ops::attention`] | [`backend::simd::attention_scores`], [`backend::simd::attention_values`] | `attention_scores.wgsl`, `scale.wgsl`, `mask.wgsl`, `attention_values.wgsl` | golden, mask, kv_cache, gpu, train |
+//! | attention: q·kᵀ, scale, mask, Σ w·v | [`ops::attention`] | [`simd::attention_scores`], [`simd::attention_values`] | `attention_scores.wgsl`, `scale.wgsl`, `mask.wgsl`, `attention_values.wgsl` | golden, mask, kv_cache, gpu, train |
 //! | cross-entropy | [`ops::cross_entropy`] | — | — | train |
 //! | dropout | [`ops::dropout`] | — | — | train |
 //!
@@ -50,6 +51,7 @@ pub mod gpt;
 pub mod ops;
 pub mod parallel;
 pub mod sampling;
+pub mod simd;
 pub mod tensor;
 pub mod tokenizer;
 pub mod trace;

@@ -13,8 +13,8 @@
 //! its backend (`Backend::attention`), the trainer through [`causal_self_attention_forward`],
 //! which runs the same functions on B sequences of the fused `c_attn` output.
 //!
-//! - SIMD twin: `backend/simd.rs` (`attention_scores`, `attention_values`: the products on the
-//!   SIMD kernels; scale, mask and softmax are these).
+//! - SIMD twin: `simd/mod.rs` (`attention_scores`, `attention_values`: the products on the SIMD
+//!   kernels; scale, mask and softmax are these).
 //! - WGSL: `shaders/attention_scores.wgsl`, `shaders/scale.wgsl`, `shaders/mask.wgsl`,
 //!   `shaders/softmax.wgsl`, `shaders/attention_values.wgsl`.
 //! - Tests: `tests/golden.rs`, `tests/mask.rs`, `tests/kv_cache.rs`, `tests/gpu.rs`,
