@@ -34,6 +34,8 @@
 //! | gelu | [`ops::gelu`] | the reference | `gelu.wgsl` | golden, gpu, train |
 //! | softmax | [`ops::softmax`] | the reference | `softmax.wgsl` | golden, gpu, mask |
 //! | attention: q·kᵀ, scale, mask, Σ w·v | [`ops::attention`] | [`simd::attention_scores`], [`simd::attention_values`] | `attention_scores.wgsl`, `scale.wgsl`, `mask.wgsl`, `attention_values.wgsl` | golden, mask, kv_cache, gpu, train |
+//! | residual add | [`ops::residual`] | the reference | `add.wgsl` | golden, gpu, train |
+//! | split of `c_attn` into q, k, v | [`ops::attention::split_columns`] | the reference | `split_columns.wgsl` | golden, gpu, train |
 //! | cross-entropy | [`ops::cross_entropy`] | — | — | train |
 //! | dropout | [`ops::dropout`] | — | — | train |
 //!

@@ -78,6 +78,17 @@ impl<T> AttentionSteps<T> {
     }
 }
 
+/// x: (M, n·W) → n blocks (M, W), one per entry of `parts`: `c_attn`'s fused output split into
+/// q, k and v. (`shaders/split_columns.wgsl` on the GPU.)
+pub fn split_columns(parts: &mut [&mut [f32]], x: &[f32], width: usize) {
+    let n = parts.len();
+    for (row, x_row) in x.chunks_exact(n * width).enumerate() {
+        for (part, out) in parts.iter_mut().enumerate() {
+            out[row * width..][..width].copy_from_slice(&x_row[part * width..][..width]);
+        }
+    }
+}
+
 /// 1/√HS, the factor between raw and scaled scores.
 pub fn score_scale(head_size: usize) -> f32 {
     1.0 / (head_size as f32).sqrt()
@@ -146,13 +157,7 @@ pub fn causal_self_attention_forward(out: &mut [f32], att: &mut [f32], qkv: &[f3
         let mut scores = vec![0.0; nh * t * t];
         for (bi, (out_b, att_b)) in out.chunks_exact_mut(t * c).zip(att.chunks_exact_mut(nh * t * t)).enumerate() {
             let qkv_b = &qkv[(b0 + bi) * t * 3 * c..][..t * 3 * c];
-            for (row, ((q_t, k_t), v_t)) in
-                qkv_b.chunks_exact(3 * c).zip(q.chunks_exact_mut(c).zip(k.chunks_exact_mut(c)).zip(v.chunks_exact_mut(c)))
-            {
-                q_t.copy_from_slice(&row[..c]);
-                k_t.copy_from_slice(&row[c..2 * c]);
-                v_t.copy_from_slice(&row[2 * c..]);
-            }
+            split_columns(&mut [&mut q, &mut k, &mut v], qkv_b, c);
             attention_scores(&mut scores, &q, &k, t, t, nh, c);
             scale(&mut scores, scale_by);
             apply_mask(&mut scores, t, t, Mask::Causal, 0);

@@ -10,8 +10,9 @@
 //! The crate's documentation (`lib.rs`) has the map: for each op, where its reference, SIMD
 //! and WGSL versions and its tests are.
 //!
-//! The residual add and the column split of `c_attn` are one line each and live in the scalar
-//! backend (`shaders/add.wgsl`, `shaders/split_columns.wgsl` on the GPU).
+//! Two steps that are data movement rather than math also live here once: the residual add
+//! ([`residual`]) and the split of `c_attn`'s fused output into q, k and v
+//! ([`attention::split_columns`]).
 
 pub mod attention;
 pub mod cross_entropy;
@@ -20,4 +21,5 @@ pub mod embedding;
 pub mod gelu;
 pub mod layernorm;
 pub mod linear;
+pub mod residual;
 pub mod softmax;

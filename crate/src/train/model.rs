@@ -11,6 +11,7 @@ use crate::ops::embedding::{embedding_backward, embedding_forward};
 use crate::ops::gelu::{gelu, gelu_backward};
 use crate::ops::layernorm::{layernorm_backward, layernorm_forward};
 use crate::ops::linear::{head_backward, head_forward, linear_backward, linear_forward};
+use crate::ops::residual::add_in_place;
 use crate::weights::HostWeights;
 use crate::{Error, GptConfig, Result, Tensor};
 use rand::Rng;
@@ -228,10 +229,6 @@ fn through_dropout<'a>(dy: &'a [f32], mask: &[f32], scratch: &'a mut [f32]) -> &
     }
     dropout_backward(scratch, dy, mask);
     scratch
-}
-
-fn add_in_place(acc: &mut [f32], x: &[f32]) {
-    acc.iter_mut().zip(x).for_each(|(a, b)| *a += b);
 }
 
 /// Every parameter tensor, in checkpoint order: walks weights, gradients and optimiser moments
