@@ -185,7 +185,13 @@ pub fn head_weights(trace: &Trace<Tensor>, layer: usize, head: usize) -> Result<
     if head >= n_head {
         return Err(outside(layer, head, 0, n_layer, n_head, t));
     }
-    Ok(&weights.data[head * t * t..(head + 1) * t * t])
+    Ok(of_head(weights, head))
+}
+
+/// Head `head`'s (T, TK) block of an (NH, T, TK) tensor of scores or weights.
+fn of_head(x: &Tensor, head: usize) -> &[f32] {
+    let block = x.shape[1] * x.shape[2];
+    &x.data[head * block..(head + 1) * block]
 }
 
 fn outside(layer: usize, head: usize, focus: usize, n_layer: usize, n_head: usize, t: usize) -> Error {
@@ -205,7 +211,7 @@ pub fn head_steps(trace: &Trace<Tensor>, config: &GptConfig, layer: usize, head:
     let a = &trace.layers[layer].attention;
     let cols = head * hs..(head + 1) * hs;
     let head_rows = |x: &Tensor| (0..t).flat_map(|j| x.row(j)[cols.clone()].to_vec()).collect::<Vec<f32>>();
-    let score_row = |x: &Tensor| x.data[(head * t + focus) * t..(head * t + focus + 1) * t].to_vec();
+    let score_row = |x: &Tensor| of_head(x, head)[focus * t..(focus + 1) * t].to_vec();
     let weights = score_row(&a.weights);
     Ok(HeadStepsView {
         layer,

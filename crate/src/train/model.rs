@@ -112,11 +112,6 @@ impl Activations {
         Ok(())
     }
 
-    /// The softmax weights of `layer`: (B, NH, T, T).
-    pub fn attention_weights(&self, layer: usize) -> &[f32] {
-        &self.blocks[layer].att
-    }
-
     /// Run `ids` (B sequences of T tokens, back to back) through the model; fills `logits`.
     pub fn forward(&mut self, w: &HostWeights, cfg: &GptConfig, ids: &[u32]) -> Result<()> {
         let (t, c, v, nh) = (self.seq_len, cfg.n_embd, cfg.vocab_size, cfg.n_head);
