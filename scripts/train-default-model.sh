@@ -9,7 +9,8 @@
 # 2. turns them into plain-text corpora (scripts/prepare_corpus.py): the HSK pairs, their
 #    English alone, the HSK word glosses, Shakespeare;
 # 3. trains the BPE tokenizer and the GPT with our own Rust trainer and writes
-#    www/models/default/{config.json,model.safetensors,tokenizer.json,training-log.json,README.md}.
+#    www/models/default/{config.json,model.safetensors,tokenizer.json,training-log.json,README.md},
+#    the card's prose about the data and the recipe taken from scripts/corpus-card.md.
 # Options given here override the defaults below (e.g. --steps 200 for a quick try).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -27,5 +28,5 @@ cargo build --release --quiet --bin attention-playground
     --corpus data/corpus/shakespeare.txt:1 \
     --vocab-size 3072 --n-embd 112 --n-layer 2 --n-head 4 --n-positions 64 \
     --batch-size 16 --steps 6000 --lr 3e-3 --warmup 200 --dropout 0.2 --eval-every 500 --seed 1337 \
-    --out www/models/default \
+    --out www/models/default --card-notes scripts/corpus-card.md \
     "$@"

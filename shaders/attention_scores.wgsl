@@ -2,7 +2,8 @@
 // dotted with every key, head by head (no scaling; that is the next step).
 //
 // Layout, row-major f32: q (T, C), k (TK, C), out (NH, T, TK), with C = NH · HS.
-// Dispatch: (ceil(TK / 16), ceil(T / 16), NH) workgroups of 16×16 threads, one score per thread.
+// Dispatch: (ceil(TK / TILE), ceil(T / TILE), NH) workgroups of TILE×TILE threads,
+// one score per thread.
 
 struct Dims {
     queries: u32,
@@ -16,7 +17,10 @@ struct Dims {
 @group(0) @binding(2) var<storage, read> k: array<f32>;
 @group(0) @binding(3) var<storage, read_write> out: array<f32>;
 
-@compute @workgroup_size(16, 16, 1)
+// Side of a workgroup: ATTENTION_TILE, from crate/src/backend/gpu/kernels.rs.
+override TILE: u32;
+
+@compute @workgroup_size(TILE, TILE, 1)
 fn main(@builtin(global_invocation_id) id: vec3<u32>) {
     let key = id.x;
     let query = id.y;

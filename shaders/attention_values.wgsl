@@ -2,8 +2,8 @@
 // out[t, h·HS + d] = Σ_j weights[h, t, j] · v[j, h·HS + d].
 //
 // Layout, row-major f32: weights (NH, T, TK), v (TK, C), out (T, C), with C = NH · HS.
-// Dispatch: (ceil(C / 16), ceil(T / 16), 1) workgroups of 16×16 threads, one output per thread;
-// neighbouring threads read neighbouring channels of v.
+// Dispatch: (ceil(C / TILE), ceil(T / TILE), 1) workgroups of TILE×TILE threads,
+// one output per thread; neighbouring threads read neighbouring channels of v.
 
 struct Dims {
     queries: u32,
@@ -17,7 +17,10 @@ struct Dims {
 @group(0) @binding(2) var<storage, read> v: array<f32>;
 @group(0) @binding(3) var<storage, read_write> out: array<f32>;
 
-@compute @workgroup_size(16, 16, 1)
+// Side of a workgroup: ATTENTION_TILE, from crate/src/backend/gpu/kernels.rs.
+override TILE: u32;
+
+@compute @workgroup_size(TILE, TILE, 1)
 fn main(@builtin(global_invocation_id) id: vec3<u32>) {
     let channel = id.x;
     let query = id.y;

@@ -2,7 +2,7 @@
 //
 // Layout, row-major f32: wte (V, C), wpe (P, C), ids (T) u32, out (T, C). Token ids and
 // positions are checked on the host before dispatch.
-// Dispatch: ceil(T·C / 256) workgroups of 256 threads, split as (x, y) when that exceeds 65535;
+// Dispatch: ceil(T·C / THREADS) workgroups of THREADS threads, split as (x, y) past 65535;
 // element index = global x + global y · (threads in x), one output element per thread.
 
 struct Dims {
@@ -17,9 +17,12 @@ struct Dims {
 @group(0) @binding(3) var<storage, read> ids: array<u32>;
 @group(0) @binding(4) var<storage, read_write> out: array<f32>;
 
-@compute @workgroup_size(256, 1, 1)
+// Threads per workgroup: ELEMENTWISE_THREADS, from crate/src/backend/gpu/kernels.rs.
+override THREADS: u32;
+
+@compute @workgroup_size(THREADS, 1, 1)
 fn main(@builtin(global_invocation_id) id: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
-    let i = id.x + id.y * groups.x * 256u;
+    let i = id.x + id.y * groups.x * THREADS;
     if (i >= dims.tokens * dims.channels) {
         return;
     }

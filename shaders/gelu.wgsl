@@ -2,7 +2,7 @@
 // out = 0.5 · x · (1 + tanh(√(2/π) · (x + 0.044715 · x³))).
 //
 // Layout: x (n), out (n), any shape flattened.
-// Dispatch: ceil(n / 256) workgroups of 256 threads, split as (x, y) when that exceeds 65535;
+// Dispatch: ceil(n / THREADS) workgroups of THREADS threads, split as (x, y) past 65535;
 // element index = global x + global y · (threads in x).
 
 struct Dims {
@@ -13,11 +13,14 @@ struct Dims {
 @group(0) @binding(1) var<storage, read> x: array<f32>;
 @group(0) @binding(2) var<storage, read_write> out: array<f32>;
 
+// Threads per workgroup: ELEMENTWISE_THREADS, from crate/src/backend/gpu/kernels.rs.
+override THREADS: u32;
+
 const SQRT_2_OVER_PI: f32 = 0.7978845608;
 
-@compute @workgroup_size(256, 1, 1)
+@compute @workgroup_size(THREADS, 1, 1)
 fn main(@builtin(global_invocation_id) id: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
-    let i = id.x + id.y * groups.x * 256u;
+    let i = id.x + id.y * groups.x * THREADS;
     if (i >= dims.n) {
         return;
     }

@@ -2,7 +2,7 @@
 //
 // Layout, row-major f32: x (M, N), gamma (N), beta (N), out (M, N). The variance is the biased
 // one (divided by N), computed in a second pass around the mean, as the scalar reference does.
-// Dispatch: one workgroup of 64 threads per row, rows numbered x + y · (groups in x), so more
+// Dispatch: one workgroup of THREADS threads per row, rows numbered x + y · (groups in x), so more
 // than 65535 rows fit. Threads stride over the row; sums are reduced in workgroup memory.
 
 struct Dims {
@@ -17,15 +17,16 @@ struct Dims {
 @group(0) @binding(3) var<storage, read> beta: array<f32>;
 @group(0) @binding(4) var<storage, read_write> out: array<f32>;
 
-const WORKGROUP: u32 = 64u;
+// Threads per row (a power of two): ROW_THREADS, from crate/src/backend/gpu/kernels.rs.
+override THREADS: u32;
 
-var<workgroup> partial: array<f32, WORKGROUP>;
+var<workgroup> partial: array<f32, THREADS>;
 
 // Sum of `value` over the workgroup's threads (every thread gets the total).
 fn workgroup_sum(value: f32, thread: u32) -> f32 {
     partial[thread] = value;
     workgroupBarrier();
-    for (var stride = WORKGROUP / 2u; stride > 0u; stride /= 2u) {
+    for (var stride = THREADS / 2u; stride > 0u; stride /= 2u) {
         if (thread < stride) {
             partial[thread] += partial[thread + stride];
         }
@@ -36,7 +37,7 @@ fn workgroup_sum(value: f32, thread: u32) -> f32 {
     return total;
 }
 
-@compute @workgroup_size(WORKGROUP, 1, 1)
+@compute @workgroup_size(THREADS, 1, 1)
 fn main(
     @builtin(workgroup_id) group: vec3<u32>,
     @builtin(num_workgroups) groups: vec3<u32>,
@@ -52,21 +53,21 @@ fn main(
 
     // 1. mean
     var sum = 0.0;
-    for (var i = thread; i < dims.cols; i += WORKGROUP) {
+    for (var i = thread; i < dims.cols; i += THREADS) {
         sum += x[start + i];
     }
     let mean = workgroup_sum(sum, thread) / n;
 
     // 2. variance around the mean
     var squares = 0.0;
-    for (var i = thread; i < dims.cols; i += WORKGROUP) {
+    for (var i = thread; i < dims.cols; i += THREADS) {
         let d = x[start + i] - mean;
         squares += d * d;
     }
     let inv_std = inverseSqrt(workgroup_sum(squares, thread) / n + dims.eps);
 
     // 3. normalise, scale and shift
-    for (var i = thread; i < dims.cols; i += WORKGROUP) {
+    for (var i = thread; i < dims.cols; i += THREADS) {
         out[start + i] = (x[start + i] - mean) * inv_std * gamma[i] + beta[i];
     }
 }

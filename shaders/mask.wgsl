@@ -3,8 +3,8 @@
 //
 // Layout, row-major f32: scores (NH, T, TK), out (NH, T, TK).
 // `neg_inf` carries -∞ from the host, because WGSL constants cannot be infinite.
-// Dispatch: ceil(NH·T·TK / 256) workgroups of 256 threads, split as (x, y) when that exceeds
-// 65535; element index = global x + global y · (threads in x).
+// Dispatch: ceil(NH·T·TK / THREADS) workgroups of THREADS threads, split as (x, y)
+// past 65535; element index = global x + global y · (threads in x).
 
 struct Dims {
     n: u32,
@@ -19,9 +19,12 @@ struct Dims {
 @group(0) @binding(1) var<storage, read> scores: array<f32>;
 @group(0) @binding(2) var<storage, read_write> out: array<f32>;
 
-@compute @workgroup_size(256, 1, 1)
+// Threads per workgroup: ELEMENTWISE_THREADS, from crate/src/backend/gpu/kernels.rs.
+override THREADS: u32;
+
+@compute @workgroup_size(THREADS, 1, 1)
 fn main(@builtin(global_invocation_id) id: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
-    let i = id.x + id.y * groups.x * 256u;
+    let i = id.x + id.y * groups.x * THREADS;
     if (i >= dims.n) {
         return;
     }

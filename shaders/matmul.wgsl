@@ -2,12 +2,14 @@
 //
 // Layout, row-major f32: x (M, K), w (K, N), bias (N), out (M, N). With `has_bias == 0` the
 // bias binding is a placeholder and is not read.
-// Dispatch: (ceil(N / 32), ceil(M / 32), 1) workgroups of 8×8 threads. A workgroup computes a
-// 32×32 block of out; thread (y, x) owns the 4×4 outputs at rows y + 8i and columns x + 8j.
-// The workgroup walks K in steps of 32, staging a 32×32 tile of x and one of w in workgroup
-// memory: each value fetched from global memory is used 32 times, and each thread reuses every
-// value it reads from workgroup memory 4 times. Edges (M, N, K not multiples of 32) load zeros
-// into the tiles and skip the store. Each output sums over k in order, like the reference.
+// Dispatch: (ceil(N / TILE), ceil(M / TILE), 1) workgroups of THREADS×THREADS threads. A
+// workgroup computes a TILE×TILE block of out; thread (y, x) owns the 4×4 outputs at rows
+// y + THREADS·i and columns x + THREADS·j.
+// The workgroup walks K in steps of TILE, staging a TILE×TILE tile of x and one of w in
+// workgroup memory: each value fetched from global memory is used TILE times, and each thread
+// reuses every value it reads from workgroup memory 4 times. Edges (M, N, K not multiples of
+// TILE) load zeros into the tiles and skip the store. Each output sums over k in order, like
+// the reference.
 
 struct Dims {
     m: u32,
@@ -22,12 +24,18 @@ struct Dims {
 @group(0) @binding(3) var<storage, read> bias: array<f32>;
 @group(0) @binding(4) var<storage, read_write> out: array<f32>;
 
-const TILE: u32 = 32u;
-const THREADS: u32 = 8u; // per side of the workgroup
-const PER_THREAD: u32 = 4u; // outputs per thread, per side: TILE / THREADS
+// From crate/src/backend/gpu/kernels.rs: the side of the block of out a workgroup computes
+// (MATMUL_TILE), and threads per side of the workgroup (MATMUL_THREADS).
+override TILE: u32;
+override THREADS: u32;
+override TILE_AREA: u32 = TILE * TILE;
+// Outputs per thread, per side, held in registers (an array in registers needs a size fixed
+// when the shader is written): TILE = 4 · THREADS, checked where the constants are defined.
+const PER_THREAD: u32 = 4u;
 
-var<workgroup> x_tile: array<array<f32, TILE>, TILE>; // [row][k]
-var<workgroup> w_tile: array<array<f32, TILE>, TILE>; // [k][col]
+// TILE × TILE, row-major (an array sized by a pipeline constant must be one-dimensional).
+var<workgroup> x_tile: array<f32, TILE_AREA>; // [row][k]
+var<workgroup> w_tile: array<f32, TILE_AREA>; // [k][col]
 
 @compute @workgroup_size(THREADS, THREADS, 1)
 fn main(@builtin(workgroup_id) group: vec3<u32>, @builtin(local_invocation_id) local: vec3<u32>) {
@@ -36,8 +44,8 @@ fn main(@builtin(workgroup_id) group: vec3<u32>, @builtin(local_invocation_id) l
     let thread = local.y * THREADS + local.x;
     var acc: array<array<f32, PER_THREAD>, PER_THREAD>; // [i][j], zero-initialised
     for (var k0 = 0u; k0 < dims.k; k0 += TILE) {
-        // 64 threads load the two 32×32 tiles, 16 elements each, consecutive threads reading
-        // consecutive addresses.
+        // THREADS² threads load the two tiles, TILE² / THREADS² elements each, consecutive
+        // threads reading consecutive addresses.
         for (var e = thread; e < TILE * TILE; e += THREADS * THREADS) {
             let r = e / TILE;
             let c = e % TILE;
@@ -45,21 +53,21 @@ fn main(@builtin(workgroup_id) group: vec3<u32>, @builtin(local_invocation_id) l
             if (row0 + r < dims.m && k0 + c < dims.k) {
                 xv = x[(row0 + r) * dims.k + k0 + c];
             }
-            x_tile[r][c] = xv;
+            x_tile[r * TILE + c] = xv;
             var wv = 0.0;
             if (k0 + r < dims.k && col0 + c < dims.n) {
                 wv = w[(k0 + r) * dims.n + col0 + c];
             }
-            w_tile[r][c] = wv;
+            w_tile[r * TILE + c] = wv;
         }
         workgroupBarrier();
         for (var kk = 0u; kk < TILE; kk++) {
             var xs: array<f32, PER_THREAD>;
             for (var i = 0u; i < PER_THREAD; i++) {
-                xs[i] = x_tile[local.y + i * THREADS][kk];
+                xs[i] = x_tile[(local.y + i * THREADS) * TILE + kk];
             }
             for (var j = 0u; j < PER_THREAD; j++) {
-                let wv = w_tile[kk][local.x + j * THREADS];
+                let wv = w_tile[kk * TILE + local.x + j * THREADS];
                 for (var i = 0u; i < PER_THREAD; i++) {
                     acc[i][j] += xs[i] * wv;
                 }

@@ -2,10 +2,10 @@
 // hidden states by the token embedding, which is stored (V, C), one row per token.
 //
 // Layout, row-major f32: x (M, K), w (N, K), out (M, N).
-// Dispatch: (ceil(N / 32), ceil(M / 32), 1) workgroups of 8×8 threads, each thread owning 4×4
-// outputs, tiled exactly like matmul.wgsl. The only difference is the w tile: it is read along
-// w's rows (consecutive k, consecutive addresses) and stored as [k][col], so the inner loop is
-// the same as matmul's.
+// Dispatch: (ceil(N / TILE), ceil(M / TILE), 1) workgroups of THREADS×THREADS threads, each
+// thread owning 4×4 outputs, tiled exactly like matmul.wgsl. The only difference is the w
+// tile: it is read along w's rows (consecutive k, consecutive addresses) and stored as
+// [k][col], so the inner loop is the same as matmul's.
 
 struct Dims {
     m: u32,
@@ -18,12 +18,18 @@ struct Dims {
 @group(0) @binding(2) var<storage, read> w: array<f32>;
 @group(0) @binding(3) var<storage, read_write> out: array<f32>;
 
-const TILE: u32 = 32u;
-const THREADS: u32 = 8u; // per side of the workgroup
-const PER_THREAD: u32 = 4u; // outputs per thread, per side: TILE / THREADS
+// From crate/src/backend/gpu/kernels.rs: the side of the block of out a workgroup computes
+// (MATMUL_TILE), and threads per side of the workgroup (MATMUL_THREADS).
+override TILE: u32;
+override THREADS: u32;
+override TILE_AREA: u32 = TILE * TILE;
+// Outputs per thread, per side, held in registers (an array in registers needs a size fixed
+// when the shader is written): TILE = 4 · THREADS, checked where the constants are defined.
+const PER_THREAD: u32 = 4u;
 
-var<workgroup> x_tile: array<array<f32, TILE>, TILE>; // [row][k]
-var<workgroup> w_tile: array<array<f32, TILE>, TILE>; // [k][col]
+// TILE × TILE, row-major (an array sized by a pipeline constant must be one-dimensional).
+var<workgroup> x_tile: array<f32, TILE_AREA>; // [row][k]
+var<workgroup> w_tile: array<f32, TILE_AREA>; // [k][col]
 
 @compute @workgroup_size(THREADS, THREADS, 1)
 fn main(@builtin(workgroup_id) group: vec3<u32>, @builtin(local_invocation_id) local: vec3<u32>) {
@@ -40,22 +46,22 @@ fn main(@builtin(workgroup_id) group: vec3<u32>, @builtin(local_invocation_id) l
             if (row0 + r < dims.m && k0 + c < dims.k) {
                 xv = x[(row0 + r) * dims.k + k0 + c];
             }
-            x_tile[r][c] = xv;
+            x_tile[r * TILE + c] = xv;
             // w tile: element e is (col e / TILE, k e % TILE) of the stored (N, K) matrix.
             var wv = 0.0;
             if (col0 + r < dims.n && k0 + c < dims.k) {
                 wv = w[(col0 + r) * dims.k + k0 + c];
             }
-            w_tile[c][r] = wv;
+            w_tile[c * TILE + r] = wv;
         }
         workgroupBarrier();
         for (var kk = 0u; kk < TILE; kk++) {
             var xs: array<f32, PER_THREAD>;
             for (var i = 0u; i < PER_THREAD; i++) {
-                xs[i] = x_tile[local.y + i * THREADS][kk];
+                xs[i] = x_tile[(local.y + i * THREADS) * TILE + kk];
             }
             for (var j = 0u; j < PER_THREAD; j++) {
-                let wv = w_tile[kk][local.x + j * THREADS];
+                let wv = w_tile[kk * TILE + local.x + j * THREADS];
                 for (var i = 0u; i < PER_THREAD; i++) {
                     acc[i][j] += xs[i] * wv;
                 }

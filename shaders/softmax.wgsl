@@ -3,7 +3,7 @@
 // Layout, row-major f32: x (rows, cols), out (rows, cols). Subtracting the row max keeps exp()
 // from overflowing. A row that is entirely -∞ (a query that may see no key) has no defined
 // softmax; it becomes all zeros, as in the scalar reference, instead of NaN.
-// Dispatch: one workgroup of 64 threads per row, rows numbered x + y · (groups in x). Threads
+// Dispatch: one workgroup of THREADS threads per row, rows numbered x + y · (groups in x). Threads
 // stride over the row; max and sum are reduced in workgroup memory.
 
 struct Dims {
@@ -15,16 +15,17 @@ struct Dims {
 @group(0) @binding(1) var<storage, read> x: array<f32>;
 @group(0) @binding(2) var<storage, read_write> out: array<f32>;
 
-const WORKGROUP: u32 = 64u;
+// Threads per row (a power of two): ROW_THREADS, from crate/src/backend/gpu/kernels.rs.
+override THREADS: u32;
 // The lowest finite f32: only -∞ is below it. (WGSL constants cannot be infinite.)
 const LOWEST: f32 = -3.4028234663852886e38;
 
-var<workgroup> partial: array<f32, WORKGROUP>;
+var<workgroup> partial: array<f32, THREADS>;
 
 fn workgroup_max(value: f32, thread: u32) -> f32 {
     partial[thread] = value;
     workgroupBarrier();
-    for (var stride = WORKGROUP / 2u; stride > 0u; stride /= 2u) {
+    for (var stride = THREADS / 2u; stride > 0u; stride /= 2u) {
         if (thread < stride) {
             partial[thread] = max(partial[thread], partial[thread + stride]);
         }
@@ -38,7 +39,7 @@ fn workgroup_max(value: f32, thread: u32) -> f32 {
 fn workgroup_sum(value: f32, thread: u32) -> f32 {
     partial[thread] = value;
     workgroupBarrier();
-    for (var stride = WORKGROUP / 2u; stride > 0u; stride /= 2u) {
+    for (var stride = THREADS / 2u; stride > 0u; stride /= 2u) {
         if (thread < stride) {
             partial[thread] += partial[thread + stride];
         }
@@ -49,7 +50,7 @@ fn workgroup_sum(value: f32, thread: u32) -> f32 {
     return total;
 }
 
-@compute @workgroup_size(WORKGROUP, 1, 1)
+@compute @workgroup_size(THREADS, 1, 1)
 fn main(
     @builtin(workgroup_id) group: vec3<u32>,
     @builtin(num_workgroups) groups: vec3<u32>,
@@ -64,14 +65,14 @@ fn main(
 
     // 1. row max (masked entries are -∞ and never win unless all are)
     var row_max = LOWEST;
-    for (var i = thread; i < dims.cols; i += WORKGROUP) {
+    for (var i = thread; i < dims.cols; i += THREADS) {
         row_max = max(row_max, x[start + i]);
     }
     row_max = workgroup_max(row_max, thread);
 
     // 2. Σ exp(x - max), skipping -∞ entries (their exp is 0)
     var sum = 0.0;
-    for (var i = thread; i < dims.cols; i += WORKGROUP) {
+    for (var i = thread; i < dims.cols; i += THREADS) {
         let v = x[start + i];
         if (v >= LOWEST) {
             sum += exp(v - row_max);
@@ -80,7 +81,7 @@ fn main(
     sum = workgroup_sum(sum, thread);
 
     // 3. normalise; an all -∞ row has sum 0 and becomes zeros
-    for (var i = thread; i < dims.cols; i += WORKGROUP) {
+    for (var i = thread; i < dims.cols; i += THREADS) {
         let v = x[start + i];
         var p = 0.0;
         if (v >= LOWEST && sum > 0.0) {

@@ -2,7 +2,7 @@
 // (T, 3C) into q, k and v; dispatched once per part.
 //
 // Layout, row-major f32: x (M, parts·W), out (M, W).
-// Dispatch: ceil(M·W / 256) workgroups of 256 threads, split as (x, y) when that exceeds 65535;
+// Dispatch: ceil(M·W / THREADS) workgroups of THREADS threads, split as (x, y) past 65535;
 // element index = global x + global y · (threads in x), one output element per thread.
 
 struct Dims {
@@ -16,9 +16,12 @@ struct Dims {
 @group(0) @binding(1) var<storage, read> x: array<f32>;
 @group(0) @binding(2) var<storage, read_write> out: array<f32>;
 
-@compute @workgroup_size(256, 1, 1)
+// Threads per workgroup: ELEMENTWISE_THREADS, from crate/src/backend/gpu/kernels.rs.
+override THREADS: u32;
+
+@compute @workgroup_size(THREADS, 1, 1)
 fn main(@builtin(global_invocation_id) id: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
-    let i = id.x + id.y * groups.x * 256u;
+    let i = id.x + id.y * groups.x * THREADS;
     if (i >= dims.rows * dims.width) {
         return;
     }

@@ -4,7 +4,7 @@
 //! passes `performance.now()` instead. Each run reads the logits back, so a GPU's queued work
 //! is counted, not just its submission.
 
-use crate::attention::Mask;
+use crate::ops::attention::Mask;
 use crate::backend::{Backend, BackendKind};
 use crate::gpt::Gpt;
 use crate::Result;

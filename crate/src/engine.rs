@@ -20,7 +20,7 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
-use crate::attention::Mask;
+use crate::ops::attention::Mask;
 use crate::backend::gpu::Gpu;
 use crate::backend::scalar::Scalar;
 use crate::backend::simd::Simd;

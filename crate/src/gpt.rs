@@ -8,7 +8,7 @@
 //! logits = ln_f(x) · wteᵀ                                   (T, V)
 //! ```
 
-use crate::attention::Mask;
+use crate::ops::attention::Mask;
 use crate::backend::Backend;
 use crate::trace::{LayerTrace, Trace};
 use crate::weights::GptWeights;

@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::attention::{AttentionSteps, Mask};
+use crate::ops::attention::{AttentionSteps, Mask};
 
 /// One block's intermediates.
 #[derive(Clone, Debug, Serialize, Deserialize)]

@@ -2,7 +2,8 @@
 
 mod common;
 
-use attention_playground::backend::scalar::{self, Scalar};
+use attention_playground::backend::scalar::Scalar;
+use attention_playground::ops::softmax::softmax_rows;
 use attention_playground::backend::simd::{self, Simd};
 use attention_playground::Tensor;
 use common::{check_golden_within, Comparison, Golden, Tolerance};
@@ -28,7 +29,7 @@ fn probabilities_at_temperature_match_reference() {
     let (shape, logits) = golden.tensor("sampling/logits");
     let scaled: Vec<f32> = logits.iter().map(|&l| l as f32 / temperature).collect();
     let mut probabilities = vec![0.0; scaled.len()];
-    scalar::softmax_rows(&mut probabilities, &scaled, scaled.len());
+    softmax_rows(&mut probabilities, &scaled, scaled.len());
 
     let mut comparison = Comparison::new(Tolerance::CPU);
     comparison.check_path(&golden, "sampling/scaled", &Tensor::new(shape.clone(), scaled));

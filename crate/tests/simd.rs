@@ -4,7 +4,8 @@
 //! They only sum in a different order, so they agree to 1e-5 · (1 + |scalar|).
 
 use attention_playground::attention::Mask;
-use attention_playground::backend::scalar::{self, Scalar};
+use attention_playground::backend::scalar::Scalar;
+use attention_playground::ops::linear;
 use attention_playground::backend::simd::{self, Simd};
 use attention_playground::backend::Backend;
 use attention_playground::gpt::Gpt;
@@ -32,7 +33,7 @@ fn matmul_matches_scalar() {
                 let (x, w, bias) = (random_vec(&mut rng, m * k), random_vec(&mut rng, k * n), random_vec(&mut rng, n));
                 for bias in [None, Some(&bias[..])] {
                     let (mut want, mut got) = (vec![0.0; m * n], vec![0.0; m * n]);
-                    scalar::matmul(&mut want, &x, &w, bias, m, k, n);
+                    linear::matmul(&mut want, &x, &w, bias, m, k, n);
                     simd::matmul(&mut got, &x, &w, bias, m, k, n);
                     assert_close(&format!("matmul m={m} k={k} n={n} bias={}", bias.is_some()), &got, &want);
                 }
@@ -50,7 +51,7 @@ fn matmul_transposed_matches_scalar() {
             for &n in SIZES.iter().chain(&LARGER).chain(&[130]) {
                 let (x, w) = (random_vec(&mut rng, m * k), random_vec(&mut rng, n * k));
                 let (mut want, mut got) = (vec![0.0; m * n], vec![0.0; m * n]);
-                scalar::matmul_transposed(&mut want, &x, &w, m, k, n);
+                linear::matmul_transposed(&mut want, &x, &w, m, k, n);
                 simd::matmul_transposed(&mut got, &x, &w, m, k, n);
                 assert_close(&format!("matmul_transposed m={m} k={k} n={n}"), &got, &want);
             }

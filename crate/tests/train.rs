@@ -1,14 +1,14 @@
 //! The trainer's math: every backward function against finite differences of its forward
 //! function, the whole model's gradient likewise, and a short training run that must learn.
 
-use attention_playground::train::attention::{attention_backward, attention_forward};
-use attention_playground::train::cross_entropy::{cross_entropy_backward, cross_entropy_forward};
+use attention_playground::ops::attention::{causal_self_attention_backward, causal_self_attention_forward};
+use attention_playground::ops::cross_entropy::{cross_entropy_backward, cross_entropy_forward};
 use attention_playground::train::data::{split_lines, Dataset, Source};
-use attention_playground::train::dropout::{dropout_backward, dropout_forward, dropout_mask};
-use attention_playground::train::embedding::{embedding_backward, embedding_forward};
-use attention_playground::train::gelu::{gelu_backward, gelu_forward};
-use attention_playground::train::layernorm::{layernorm_backward, layernorm_forward};
-use attention_playground::train::matmul::{linear_backward, linear_forward, matmul, tied_head_backward, tied_head_forward, transpose};
+use attention_playground::ops::dropout::{dropout_backward, dropout_forward, dropout_mask};
+use attention_playground::ops::embedding::{embedding_backward, embedding_forward};
+use attention_playground::ops::gelu::{gelu, gelu_backward};
+use attention_playground::ops::layernorm::{layernorm_backward, layernorm_forward};
+use attention_playground::ops::linear::{head_backward, head_forward, linear_backward, linear_forward, matmul_threaded, transpose};
 use attention_playground::train::model::{parameters_mut, zeros_like, Activations};
 use attention_playground::weights::random_weights;
 use attention_playground::train::{TrainConfig, Trainer};
@@ -60,7 +60,7 @@ fn matmul_matches_naive_product_with_and_without_accumulation() {
     let (m, k, n) = (7, 5, 37);
     let (a, b, start) = (random(&mut rng, m * k, 1.0), random(&mut rng, k * n, 1.0), random(&mut rng, m * n, 1.0));
     let mut out = start.clone();
-    matmul(&mut out, &a, &b, k, n, true);
+    matmul_threaded(&mut out, &a, &b, k, n, true);
     for i in 0..m {
         for j in 0..n {
             let expected = start[i * n + j] + (0..k).map(|p| a[i * k + p] * b[p * n + j]).sum::<f32>();
@@ -68,7 +68,7 @@ fn matmul_matches_naive_product_with_and_without_accumulation() {
         }
     }
     let mut overwritten = start.clone();
-    matmul(&mut overwritten, &a, &b, k, n, false);
+    matmul_threaded(&mut overwritten, &a, &b, k, n, false);
     for (o, (acc, s)) in overwritten.iter().zip(out.iter().zip(&start)) {
         assert!((o - (acc - s)).abs() < 1e-5);
     }
@@ -99,11 +99,11 @@ fn tied_head_backward_matches_finite_differences() {
     let (x, wte, r) = (random(&mut rng, m * c, 1.0), random(&mut rng, v * c, 1.0), random(&mut rng, m * v, 1.0));
     let forward = |x: &[f32], wte: &[f32]| {
         let mut logits = vec![0.0; m * v];
-        tied_head_forward(&mut logits, x, wte, c, v);
+        head_forward(&mut logits, x, wte, c, v);
         project(&logits, &r)
     };
     let (mut dx, mut dwte) = (vec![0.0; m * c], vec![0.0; v * c]);
-    tied_head_backward(&mut dx, &mut dwte, &r, &x, &wte, c, v);
+    head_backward(&mut dx, &mut dwte, &r, &x, &wte, c, v);
     check_gradient("head dx", &x, &dx, |x| forward(x, &wte));
     check_gradient("head dwte", &wte, &dwte, |w| forward(&x, w));
 }
@@ -149,7 +149,7 @@ fn gelu_backward_matches_finite_differences() {
     let (x, r) = (random(&mut rng, 40, 4.0), random(&mut rng, 40, 1.0));
     let forward = |x: &[f32]| {
         let mut y = vec![0.0; x.len()];
-        gelu_forward(&mut y, x);
+        gelu(&mut y, x);
         project(&y, &r)
     };
     let mut dx = vec![0.0; x.len()];
@@ -164,7 +164,7 @@ fn attention_backward_matches_finite_differences() {
     let (qkv, r) = (random(&mut rng, b * t * 3 * c, 1.0), random(&mut rng, b * t * c, 1.0));
     let forward = |qkv: &[f32]| {
         let (mut out, mut att) = (vec![0.0; b * t * c], vec![0.0; b * nh * t * t]);
-        attention_forward(&mut out, &mut att, qkv, t, c, nh);
+        causal_self_attention_forward(&mut out, &mut att, qkv, t, c, nh);
         (project(&out, &r), att)
     };
     let (_, att) = forward(&qkv);
@@ -175,7 +175,7 @@ fn attention_backward_matches_finite_differences() {
         assert!((weights.iter().sum::<f32>() - 1.0).abs() < 1e-5);
     }
     let mut dqkv = vec![0.0; qkv.len()];
-    attention_backward(&mut dqkv, &r, &qkv, &att, t, c, nh);
+    causal_self_attention_backward(&mut dqkv, &r, &qkv, &att, t, c, nh);
     check_gradient("attention dqkv", &qkv, &dqkv, |q| forward(q).0);
 }
 
@@ -229,20 +229,48 @@ fn dropout_zeroes_about_p_and_keeps_the_expected_value() {
 
 #[test]
 fn whole_model_gradient_matches_finite_differences() {
-    check_whole_model_gradient(0.0);
+    check_whole_model_gradient(0.0, false);
 }
 
 #[test]
 fn whole_model_gradient_with_dropout_matches_finite_differences() {
-    check_whole_model_gradient(0.3);
+    check_whole_model_gradient(0.3, false);
+}
+
+/// A checkpoint with its own `lm_head.weight` (an untied head) is trained as the engine runs
+/// it: the logits come from that head, and its gradient is the head's, not wte's.
+#[test]
+fn an_explicit_lm_head_is_trained_as_the_engine_runs_it() {
+    check_whole_model_gradient(0.0, true);
+    let cfg = tiny_config();
+    let mut weights = random_weights(&cfg, 21);
+    let mut rng = ChaCha8Rng::seed_from_u64(21);
+    weights.lm_head = Some(attention_playground::Tensor::new([cfg.vocab_size, cfg.n_embd], random(&mut rng, cfg.vocab_size * cfg.n_embd, 0.5)));
+    let ids = [1u32, 4, 2, 7, 3];
+    let mut acts = Activations::new(&cfg, 1, ids.len()).unwrap();
+    acts.forward(&weights, &cfg, &ids).unwrap();
+    let engine = Gpt::new(cfg.clone(), Scalar, &weights);
+    let forward = engine.forward(&ids, Mask::Causal, None, false).unwrap();
+    let logits = pollster::block_on(engine.backend.read(&[&forward.logits])).unwrap().remove(0);
+    for (i, (&a, &e)) in acts.logits.iter().zip(&logits.data).enumerate() {
+        assert!((a - e).abs() <= 1e-5 + 1e-4 * e.abs(), "logit {i}: trainer {a}, engine {e}");
+    }
+    // And the tied model's logits differ: the head really is a different matrix.
+    let mut tied = acts.clone();
+    tied.forward(&attention_playground::weights::HostWeights { lm_head: None, ..weights.clone() }, &cfg, &ids).unwrap();
+    assert!(tied.logits.iter().zip(&acts.logits).any(|(a, b)| (a - b).abs() > 1e-3));
 }
 
 /// The gradient of every parameter tensor of a tiny model against finite differences, with the
-/// dropout masks (if any) drawn once and held fixed, as within one training step.
-fn check_whole_model_gradient(dropout: f32) {
+/// dropout masks (if any) drawn once and held fixed, as within one training step; with
+/// `explicit_head`, the model has an untied `lm_head` and its gradient is checked too.
+fn check_whole_model_gradient(dropout: f32, explicit_head: bool) {
     let cfg = tiny_config();
     let mut rng = ChaCha8Rng::seed_from_u64(9);
     let mut weights = random_weights(&cfg, 9);
+    if explicit_head {
+        weights.lm_head = Some(weights.wte.clone());
+    }
     // Larger than GPT-2's init so every path carries signal, biases and LayerNorm non-trivial.
     for tensor in parameters_mut(&mut weights) {
         tensor.data = random(&mut rng, tensor.len(), 0.5);

@@ -3,7 +3,8 @@
 //! picks whatever backend the browser offers; the last test forces the CPU ones.
 #![cfg(target_arch = "wasm32")]
 
-use attention_playground::wasm::{Playground, MAX_TEXT_CHARS};
+use attention_playground::views::MAX_TEXT_CHARS;
+use attention_playground::wasm::Playground;
 use attention_playground::weights::{random_weights, save_safetensors, SaveDtype};
 use attention_playground::GptConfig;
 use serde_json::{json, Value};
@@ -137,11 +138,6 @@ async fn probabilities_reuse_the_cached_logits() {
     let cut = value(pg.probabilities(1.0, 3, 1.0, 10));
     let kept: Vec<bool> = cut["rows"].as_array().unwrap().iter().map(|r| r["kept"].as_bool().unwrap()).collect();
     assert_eq!(kept, [true, true, true, false, false, false, false, false, false, false]);
-    // Rows are ranked by logit: at a tiny temperature, where all but the top probability round
-    // to 0, the runners-up keep their order instead of falling back to ids 0, 1, 2, ...
-    let frozen = value(pg.probabilities(1e-4, 0, 1.0, 10));
-    let ids = |v: &Value| v["rows"].as_array().unwrap().iter().map(|r| r["id"].as_u64().unwrap()).collect::<Vec<_>>();
-    assert_eq!(ids(&frozen), ids(&warm));
     assert!(pg.probabilities(0.0, 0, 1.0, 10).is_err());
 }
 
@@ -154,10 +150,10 @@ async fn sampling_is_seeded_and_appends_to_the_text() {
     assert_eq!(a, b);
     assert!(a["text"].as_str().unwrap().starts_with("ab"));
     assert!(!a["ids"].as_array().unwrap().is_empty());
-    // Each drawn token comes with its probability.
-    let probabilities = floats(&a["probabilities"]);
+    // Each drawn token comes with the probability it was drawn with.
+    let probabilities = a["probabilities"].as_array().unwrap();
     assert_eq!(probabilities.len(), a["ids"].as_array().unwrap().len());
-    assert!(probabilities.iter().all(|&p| p > 0.0 && p <= 1.0));
+    assert!(probabilities.iter().all(|p| p.as_f64().is_some_and(|p| p > 0.0 && p <= 1.0)), "{probabilities:?}");
 }
 
 #[wasm_bindgen_test]

@@ -19,7 +19,7 @@ use std::future::Future;
 
 use serde::{Deserialize, Serialize};
 
-use crate::attention::{attention_by_steps, AttentionSteps, Mask};
+use crate::ops::attention::{score_scale, AttentionSteps, Mask};
 use crate::{Result, Tensor};
 
 /// Which implementation runs the math.
@@ -107,8 +107,12 @@ pub trait Backend {
     /// weights: (NH, T, TK), v: (TK, C) → (T, C): each head's weighted sum of its slice of v.
     fn attention_values(&self, weights: &Self::Tensor, v: &Self::Tensor) -> Self::Tensor;
 
-    /// Whole attention; by default the composition of the steps above. A backend may fuse it
-    /// when `record` is false, but must then give the same `out`.
+    /// Whole attention; by default the composition of the steps above (see
+    /// [`crate::ops::attention`]), the reference every fused kernel must match. A backend may
+    /// fuse it when `record` is false, but must then give the same `out`. `pos0` is the
+    /// absolute position of the first query row.
+    ///
+    /// q: (T, C), k: (TK, C), v: (TK, C) → out (T, C)
     #[allow(clippy::too_many_arguments)]
     fn attention(
         &self,
@@ -120,6 +124,22 @@ pub trait Backend {
         pos0: usize,
         record: bool,
     ) -> (Self::Tensor, Option<AttentionSteps<Self::Tensor>>) {
-        attention_by_steps(self, q, k, v, n_head, mask, pos0, record)
+        let head_size = self.shape(q)[1] / n_head;
+        let scores = self.attention_scores(q, k, n_head); // (NH, T, TK)
+        let scaled = self.scale(&scores, score_scale(head_size));
+        let masked = self.mask(&scaled, mask, pos0);
+        let weights = self.softmax_rows(&masked);
+        let out = self.attention_values(&weights, v); // (T, C)
+        let steps = record.then(|| AttentionSteps {
+            q: q.clone(),
+            k: k.clone(),
+            v: v.clone(),
+            scores,
+            scaled,
+            masked,
+            weights,
+            out: out.clone(),
+        });
+        (out, steps)
     }
 }

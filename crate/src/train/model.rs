@@ -1,16 +1,17 @@
 //! The whole GPT-2 forward pass with every activation saved, and its backward pass, built from
-//! the layer functions of the sibling modules. Same architecture and weights as [`crate::gpt`]
+//! the ops of [`crate::ops`]. Same architecture and weights as [`crate::gpt`]
 //! (checked by a test), but batched over B sequences of T tokens and laid out for training.
 //!
 //! Gradients have the shape of the weights: a [`HostWeights`] of the same shapes.
 
-use super::attention::{attention_backward, attention_forward};
-use super::cross_entropy::{cross_entropy_backward, cross_entropy_forward};
-use super::dropout::{check_dropout, dropout_backward, dropout_forward, dropout_mask};
-use super::embedding::{embedding_backward, embedding_forward};
-use super::gelu::{gelu_backward, gelu_forward};
-use super::layernorm::{layernorm_backward, layernorm_forward};
-use super::matmul::{linear_backward, linear_forward, tied_head_backward, tied_head_forward};
+use crate::ops::attention::{causal_self_attention_backward, causal_self_attention_forward};
+use crate::ops::cross_entropy::{cross_entropy_backward, cross_entropy_forward};
+use crate::ops::dropout::{check_dropout, dropout_backward, dropout_forward, dropout_mask};
+use crate::ops::embedding::{embedding_backward, embedding_forward};
+use crate::ops::gelu::{gelu, gelu_backward};
+use crate::ops::layernorm::{layernorm_backward, layernorm_forward};
+use crate::ops::linear::{head_backward, head_forward, linear_backward, linear_forward};
+use crate::ops::residual::add_in_place;
 use crate::weights::HostWeights;
 use crate::{Error, GptConfig, Result, Tensor};
 use rand::Rng;
@@ -111,11 +112,6 @@ impl Activations {
         Ok(())
     }
 
-    /// The softmax weights of `layer`: (B, NH, T, T).
-    pub fn attention_weights(&self, layer: usize) -> &[f32] {
-        &self.blocks[layer].att
-    }
-
     /// Run `ids` (B sequences of T tokens, back to back) through the model; fills `logits`.
     pub fn forward(&mut self, w: &HostWeights, cfg: &GptConfig, ids: &[u32]) -> Result<()> {
         let (t, c, v, nh) = (self.seq_len, cfg.n_embd, cfg.vocab_size, cfg.n_head);
@@ -131,21 +127,21 @@ impl Activations {
             // x = x + c_proj(attention(ln_1(x)))
             layernorm_forward(&mut a.ln_1, &mut a.ln_1_mean, &mut a.ln_1_rstd, x, &bw.ln_1.weight.data, &bw.ln_1.bias.data, c, eps);
             linear_forward(&mut a.qkv, &a.ln_1, &bw.c_attn.weight.data, &bw.c_attn.bias.data, c, 3 * c);
-            attention_forward(&mut a.heads, &mut a.att, &a.qkv, t, c, nh);
+            causal_self_attention_forward(&mut a.heads, &mut a.att, &a.qkv, t, c, nh);
             linear_forward(&mut a.after_attention, &a.heads, &bw.attn_c_proj.weight.data, &bw.attn_c_proj.bias.data, c, c);
             apply_dropout(&mut a.after_attention, &a.attention_dropout);
             add_in_place(&mut a.after_attention, x);
             // x = x + mlp_c_proj(gelu(c_fc(ln_2(x))))
             layernorm_forward(&mut a.ln_2, &mut a.ln_2_mean, &mut a.ln_2_rstd, &a.after_attention, &bw.ln_2.weight.data, &bw.ln_2.bias.data, c, eps);
             linear_forward(&mut a.fc, &a.ln_2, &bw.c_fc.weight.data, &bw.c_fc.bias.data, c, 4 * c);
-            gelu_forward(&mut a.fc_gelu, &a.fc);
+            gelu(&mut a.fc_gelu, &a.fc);
             linear_forward(&mut a.after_mlp, &a.fc_gelu, &bw.mlp_c_proj.weight.data, &bw.mlp_c_proj.bias.data, 4 * c, c);
             apply_dropout(&mut a.after_mlp, &a.mlp_dropout);
             add_in_place(&mut a.after_mlp, &a.after_attention);
         }
         let x = self.blocks.last().map_or(&self.embeddings, |last| &last.after_mlp);
         layernorm_forward(&mut self.ln_f, &mut self.ln_f_mean, &mut self.ln_f_rstd, x, &w.ln_f.weight.data, &w.ln_f.bias.data, c, eps);
-        tied_head_forward(&mut self.logits, &self.ln_f, &w.wte.data, c, v);
+        head_forward(&mut self.logits, &self.ln_f, &w.lm_head().data, c, v);
         Ok(())
     }
 
@@ -163,7 +159,12 @@ impl Activations {
         let mut dlogits = vec![0.0; bt * v];
         cross_entropy_backward(&mut dlogits, &self.probs, targets, v);
         let mut dln_f = vec![0.0; bt * c];
-        tied_head_backward(&mut dln_f, &mut grads.wte.data, &dlogits, &self.ln_f, &w.wte.data, c, v);
+        // The head the engine uses: an explicit lm_head when the weights have one, else wte.
+        let dhead = match &mut grads.lm_head {
+            Some(dlm_head) => &mut dlm_head.data,
+            None => &mut grads.wte.data,
+        };
+        head_backward(&mut dln_f, dhead, &dlogits, &self.ln_f, &w.lm_head().data, c, v);
         // dx: gradient of the loss with respect to the residual stream, walked back layer by layer.
         let mut dx = vec![0.0; bt * c];
         let mut scratch = vec![0.0; bt * c];
@@ -189,7 +190,7 @@ impl Activations {
             let dattention = through_dropout(&dx, &a.attention_dropout, &mut scratch);
             linear_backward(&mut dheads, &mut g.attn_c_proj.weight.data, &mut g.attn_c_proj.bias.data, dattention, &a.heads, &bw.attn_c_proj.weight.data, c, c);
             let mut dqkv = vec![0.0; bt * 3 * c];
-            attention_backward(&mut dqkv, &dheads, &a.qkv, &a.att, t, c, nh);
+            causal_self_attention_backward(&mut dqkv, &dheads, &a.qkv, &a.att, t, c, nh);
             let mut dln_1 = vec![0.0; bt * c];
             linear_backward(&mut dln_1, &mut g.c_attn.weight.data, &mut g.c_attn.bias.data, &dqkv, &a.ln_1, &bw.c_attn.weight.data, c, 3 * c);
             layernorm_backward(&mut dx, &mut g.ln_1.weight.data, &mut g.ln_1.bias.data, &dln_1, x, &bw.ln_1.weight.data, &a.ln_1_mean, &a.ln_1_rstd, c);
@@ -223,10 +224,6 @@ fn through_dropout<'a>(dy: &'a [f32], mask: &[f32], scratch: &'a mut [f32]) -> &
     }
     dropout_backward(scratch, dy, mask);
     scratch
-}
-
-fn add_in_place(acc: &mut [f32], x: &[f32]) {
-    acc.iter_mut().zip(x).for_each(|(a, b)| *a += b);
 }
 
 /// Every parameter tensor, in checkpoint order: walks weights, gradients and optimiser moments

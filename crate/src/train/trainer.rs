@@ -1,13 +1,14 @@
 //! The training loop's pieces, free of files, threads and terminals so that it also runs in the
-//! browser: one optimisation step, validation loss, and sampling to see what the model learned.
+//! browser: one optimisation step and validation loss. To see what the model learned, run its
+//! weights in the [`crate::engine::Engine`], which samples with [`crate::sampling`].
 
-use rand::{Rng, SeedableRng};
+use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 
 use super::adamw::{clip_grad_norm, learning_rate, AdamW, AdamWConfig};
 use super::data::{Batch, Dataset};
-use super::dropout::check_dropout;
+use crate::ops::dropout::check_dropout;
 use super::model::{parameters_mut, zeros_like, Activations};
 use crate::weights::{random_weights, HostWeights};
 use crate::{Error, GptConfig, Result};
@@ -115,48 +116,4 @@ impl Trainer {
         }
         Ok(if count == 0 { f32::NAN } else { (total / count as f64) as f32 })
     }
-}
-
-/// Continue `prompt` by up to `max_new` tokens sampled at `temperature` (0 = the most likely
-/// token), stopping after `stop` if it is produced.
-pub fn generate(
-    model: &GptConfig,
-    weights: &HostWeights,
-    prompt: &[u32],
-    max_new: usize,
-    temperature: f32,
-    stop: Option<u32>,
-    rng: &mut impl Rng,
-) -> Result<Vec<u32>> {
-    let mut ids = prompt.to_vec();
-    for _ in 0..max_new {
-        let context = &ids[ids.len().saturating_sub(model.n_positions)..];
-        let mut activations = Activations::new(model, 1, context.len())?;
-        activations.forward(weights, model, context)?;
-        let last = &activations.logits[(context.len() - 1) * model.vocab_size..];
-        let next = sample(last, temperature, rng);
-        ids.push(next);
-        if Some(next) == stop {
-            break;
-        }
-    }
-    Ok(ids[prompt.len()..].to_vec())
-}
-
-/// Draw a token from softmax(logits / temperature); the arg-max when the temperature is 0.
-fn sample(logits: &[f32], temperature: f32, rng: &mut impl Rng) -> u32 {
-    let argmax = || logits.iter().enumerate().fold((0, f32::NEG_INFINITY), |best, (i, &l)| if l > best.1 { (i, l) } else { best }).0;
-    if temperature <= 0.0 {
-        return argmax() as u32;
-    }
-    let max = logits[argmax()];
-    let weights: Vec<f32> = logits.iter().map(|&l| ((l - max) / temperature).exp()).collect();
-    let mut pick = rng.random::<f32>() * weights.iter().sum::<f32>();
-    for (i, w) in weights.iter().enumerate() {
-        pick -= w;
-        if pick < 0.0 {
-            return i as u32;
-        }
-    }
-    argmax() as u32
 }

@@ -23,66 +23,75 @@ pub(super) enum Kernel {
     AttentionValues,
 }
 
-impl Kernel {
-    pub(super) const ALL: [Kernel; 12] = [
-        Kernel::Embed,
-        Kernel::Matmul,
-        Kernel::MatmulTransposed,
-        Kernel::LayerNorm,
-        Kernel::Gelu,
-        Kernel::Add,
-        Kernel::Scale,
-        Kernel::SplitColumns,
-        Kernel::AttentionScores,
-        Kernel::Mask,
-        Kernel::Softmax,
-        Kernel::AttentionValues,
-    ];
+// The GPU's constants, defined here once. Each shader declares the ones it uses as `override`
+// constants without a default, and gets these values when its pipeline is created.
 
-    pub(super) fn name(self) -> &'static str {
-        match self {
-            Kernel::Embed => "embed",
-            Kernel::Matmul => "matmul",
-            Kernel::MatmulTransposed => "matmul_transposed",
-            Kernel::LayerNorm => "layernorm",
-            Kernel::Gelu => "gelu",
-            Kernel::Add => "add",
-            Kernel::Scale => "scale",
-            Kernel::SplitColumns => "split_columns",
-            Kernel::AttentionScores => "attention_scores",
-            Kernel::Mask => "mask",
-            Kernel::Softmax => "softmax",
-            Kernel::AttentionValues => "attention_values",
-        }
-    }
+/// Threads per workgroup of the elementwise kernels (`THREADS` in their WGSL): one element each.
+pub(super) const ELEMENTWISE_THREADS: u32 = 256;
+/// Threads per row of the row kernels, layernorm and softmax (`THREADS`): one workgroup per
+/// row, reduced as a tree in workgroup memory, so a power of two.
+pub(super) const ROW_THREADS: u32 = 64;
+/// Side of the 2-D workgroups of the attention kernels (`TILE`): 16×16 threads, one output each.
+pub(super) const ATTENTION_TILE: u32 = 16;
+/// Side of the block of outputs a matmul workgroup computes (`TILE`), staged through
+/// workgroup memory one TILE × TILE tile of each operand at a time.
+pub(super) const MATMUL_TILE: u32 = 32;
+/// Threads per side of a matmul workgroup (`THREADS`). Each thread owns
+/// (MATMUL_TILE / MATMUL_THREADS)² outputs: the shaders' `PER_THREAD` registers, 4 × 4.
+pub(super) const MATMUL_THREADS: u32 = 8;
+const _: () = assert!(MATMUL_TILE == 4 * MATMUL_THREADS, "matmul*.wgsl keep 4 × 4 outputs per thread in registers");
+/// The most threads any kernel's workgroup has.
+pub(super) const MAX_THREADS: u32 = ELEMENTWISE_THREADS;
+/// Workgroup memory the largest kernel declares: matmul's two MATMUL_TILE² f32 tiles.
+pub(super) const WORKGROUP_STORAGE_BYTES: u32 = 2 * MATMUL_TILE * MATMUL_TILE * 4;
 
-    fn source(self) -> &'static str {
-        match self {
-            Kernel::Embed => include_str!("../../../../shaders/embed.wgsl"),
-            Kernel::Matmul => include_str!("../../../../shaders/matmul.wgsl"),
-            Kernel::MatmulTransposed => include_str!("../../../../shaders/matmul_transposed.wgsl"),
-            Kernel::LayerNorm => include_str!("../../../../shaders/layernorm.wgsl"),
-            Kernel::Gelu => include_str!("../../../../shaders/gelu.wgsl"),
-            Kernel::Add => include_str!("../../../../shaders/add.wgsl"),
-            Kernel::Scale => include_str!("../../../../shaders/scale.wgsl"),
-            Kernel::SplitColumns => include_str!("../../../../shaders/split_columns.wgsl"),
-            Kernel::AttentionScores => include_str!("../../../../shaders/attention_scores.wgsl"),
-            Kernel::Mask => include_str!("../../../../shaders/mask.wgsl"),
-            Kernel::Softmax => include_str!("../../../../shaders/softmax.wgsl"),
-            Kernel::AttentionValues => include_str!("../../../../shaders/attention_values.wgsl"),
-        }
-    }
+/// A kernel as the table lists it.
+struct KernelSpec {
+    kernel: Kernel,
+    /// The file's name in `shaders/`, without `.wgsl`; also the pipeline's label.
+    name: &'static str,
+    source: &'static str,
+    /// The `override` constants the shader declares, and their values.
+    constants: &'static [(&'static str, u32)],
 }
 
-/// Side of the 2-D workgroups of the attention kernels: 16×16 threads, one output each.
-pub(super) const TILE: u32 = 16;
-/// Side of the block of outputs a matmul workgroup computes (8×8 threads, 4×4 outputs each).
-pub(super) const MATMUL_TILE: u32 = 32;
-/// Threads per workgroup of the elementwise kernels (the most any kernel uses; the row kernels,
-/// layernorm and softmax, use 64 per row).
-pub(super) const WORKGROUP: u32 = 256;
-/// Workgroup memory the largest kernel declares: matmul's two 32×32 f32 tiles.
-pub(super) const WORKGROUP_STORAGE_BYTES: u32 = 2 * MATMUL_TILE * MATMUL_TILE * 4;
+const ELEMENTWISE: &[(&str, u32)] = &[("THREADS", ELEMENTWISE_THREADS)];
+const ROW: &[(&str, u32)] = &[("THREADS", ROW_THREADS)];
+const ATTENTION: &[(&str, u32)] = &[("TILE", ATTENTION_TILE)];
+const MATMUL: &[(&str, u32)] = &[("TILE", MATMUL_TILE), ("THREADS", MATMUL_THREADS)];
+
+macro_rules! shader {
+    ($name:literal) => {
+        include_str!(concat!("../../../../shaders/", $name, ".wgsl"))
+    };
+}
+
+/// Every kernel, its shader file and its constants: adding a kernel is one row here, its
+/// `.wgsl` file, and the method that dispatches it.
+const KERNELS: [KernelSpec; 12] = [
+    KernelSpec { kernel: Kernel::Embed, name: "embed", source: shader!("embed"), constants: ELEMENTWISE },
+    KernelSpec { kernel: Kernel::Matmul, name: "matmul", source: shader!("matmul"), constants: MATMUL },
+    KernelSpec { kernel: Kernel::MatmulTransposed, name: "matmul_transposed", source: shader!("matmul_transposed"), constants: MATMUL },
+    KernelSpec { kernel: Kernel::LayerNorm, name: "layernorm", source: shader!("layernorm"), constants: ROW },
+    KernelSpec { kernel: Kernel::Gelu, name: "gelu", source: shader!("gelu"), constants: ELEMENTWISE },
+    KernelSpec { kernel: Kernel::Add, name: "add", source: shader!("add"), constants: ELEMENTWISE },
+    KernelSpec { kernel: Kernel::Scale, name: "scale", source: shader!("scale"), constants: ELEMENTWISE },
+    KernelSpec { kernel: Kernel::SplitColumns, name: "split_columns", source: shader!("split_columns"), constants: ELEMENTWISE },
+    KernelSpec { kernel: Kernel::AttentionScores, name: "attention_scores", source: shader!("attention_scores"), constants: ATTENTION },
+    KernelSpec { kernel: Kernel::Mask, name: "mask", source: shader!("mask"), constants: ELEMENTWISE },
+    KernelSpec { kernel: Kernel::Softmax, name: "softmax", source: shader!("softmax"), constants: ROW },
+    KernelSpec { kernel: Kernel::AttentionValues, name: "attention_values", source: shader!("attention_values"), constants: ATTENTION },
+];
+
+impl Kernel {
+    fn spec(self) -> &'static KernelSpec {
+        KERNELS.iter().find(|spec| spec.kernel == self).expect("every kernel has a row in KERNELS")
+    }
+
+    pub(super) fn name(self) -> &'static str {
+        self.spec().name
+    }
+}
 
 /// A compiled kernel and the layout of its bind group.
 pub(super) struct Pipeline {
@@ -90,25 +99,26 @@ pub(super) struct Pipeline {
     pub(super) layout: wgpu::BindGroupLayout,
 }
 
-/// Compile every kernel (layouts inferred from the shaders).
+/// Compile every kernel of [`KERNELS`] with its constants (layouts inferred from the shaders).
 pub(super) fn compile_all(device: &wgpu::Device) -> HashMap<Kernel, Pipeline> {
-    Kernel::ALL
-        .into_iter()
-        .map(|kernel| {
+    KERNELS
+        .iter()
+        .map(|spec| {
             let module = device.create_shader_module(wgpu::ShaderModuleDescriptor {
-                label: Some(kernel.name()),
-                source: wgpu::ShaderSource::Wgsl(kernel.source().into()),
+                label: Some(spec.name),
+                source: wgpu::ShaderSource::Wgsl(spec.source.into()),
             });
+            let constants: Vec<(&str, f64)> = spec.constants.iter().map(|&(name, value)| (name, f64::from(value))).collect();
             let pipeline = device.create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
-                label: Some(kernel.name()),
+                label: Some(spec.name),
                 layout: None,
                 module: &module,
                 entry_point: Some("main"),
-                compilation_options: Default::default(),
+                compilation_options: wgpu::PipelineCompilationOptions { constants: &constants, ..Default::default() },
                 cache: None,
             });
             let layout = pipeline.get_bind_group_layout(0);
-            (kernel, Pipeline { pipeline, layout })
+            (spec.kernel, Pipeline { pipeline, layout })
         })
         .collect()
 }
@@ -131,6 +141,26 @@ pub(super) fn tiled_groups(rows: usize, cols: usize, depth: usize, tile: u32) ->
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Each row's file declares exactly the `override` constants the row gives it (those
+    /// without a default, which the pipeline must supply), and no kernel is listed twice.
+    #[test]
+    fn the_table_lists_every_kernel_with_the_constants_its_shader_declares() {
+        for spec in &KERNELS {
+            let declared: Vec<&str> = spec
+                .source
+                .lines()
+                .filter_map(|line| line.trim().strip_prefix("override "))
+                .filter(|rest| !rest.contains('='))
+                .map(|rest| rest.split(|c: char| c == ':' || c.is_whitespace()).next().unwrap())
+                .collect();
+            let given: Vec<&str> = spec.constants.iter().map(|&(name, _)| name).collect();
+            assert_eq!(declared, given, "{}.wgsl", spec.name);
+            assert!(!spec.source.contains("const TILE") && !spec.source.contains("const THREADS"), "{}.wgsl", spec.name);
+        }
+        let kernels: std::collections::HashSet<Kernel> = KERNELS.iter().map(|spec| spec.kernel).collect();
+        assert_eq!(kernels.len(), KERNELS.len(), "a kernel listed twice");
+    }
 
     #[test]
     fn linear_groups_cover_every_item_and_respect_the_grid_limit() {

@@ -18,11 +18,12 @@ use std::sync::{Arc, Mutex};
 
 use self::context::Health;
 use self::kernels::{
-    linear_groups, tiled_groups, Kernel, Pipeline, MATMUL_TILE, TILE, WORKGROUP, WORKGROUP_STORAGE_BYTES,
+    linear_groups, tiled_groups, Kernel, Pipeline, ATTENTION_TILE, ELEMENTWISE_THREADS, MATMUL_TILE, MAX_THREADS,
+    WORKGROUP_STORAGE_BYTES,
 };
 use self::pool::{BufferPool, PooledBuffer};
 use super::{Backend, BackendKind};
-use crate::attention::Mask;
+use crate::ops::attention::Mask;
 use crate::{Error, GptConfig, Result, Tensor};
 
 /// Dispatches recorded before they are submitted, so the GPU starts on a long forward pass
@@ -146,7 +147,7 @@ impl Gpu {
         }
         // Tiled kernels put output columns (up to V in the LM head) and keys (up to P) on a
         // grid axis.
-        let widest_grid = v.div_ceil(MATMUL_TILE as usize).max(p.div_ceil(TILE as usize));
+        let widest_grid = v.div_ceil(MATMUL_TILE as usize).max(p.div_ceil(ATTENTION_TILE as usize));
         if widest_grid > limits.max_compute_workgroups_per_dimension as usize {
             return Err(Error::Gpu(format!(
                 "the model does not fit this GPU ({}): a {v}-token vocabulary needs {widest_grid} \
@@ -155,13 +156,13 @@ impl Gpu {
                 limits.max_compute_workgroups_per_dimension
             )));
         }
-        if limits.max_compute_invocations_per_workgroup < WORKGROUP
-            || limits.max_compute_workgroup_size_x < WORKGROUP
-            || limits.max_compute_workgroup_size_y < TILE
+        if limits.max_compute_invocations_per_workgroup < MAX_THREADS
+            || limits.max_compute_workgroup_size_x < MAX_THREADS
+            || limits.max_compute_workgroup_size_y < ATTENTION_TILE
             || limits.max_compute_workgroup_storage_size < WORKGROUP_STORAGE_BYTES
         {
             return Err(Error::Gpu(format!(
-                "this GPU ({}) cannot run workgroups of {WORKGROUP} threads with {WORKGROUP_STORAGE_BYTES} \
+                "this GPU ({}) cannot run workgroups of {MAX_THREADS} threads with {WORKGROUP_STORAGE_BYTES} \
                  bytes of workgroup memory",
                 self.adapter_name()
             )));
@@ -256,7 +257,7 @@ impl Gpu {
 
     /// Workgroups for an elementwise kernel over `n` elements.
     fn elementwise_groups(&self, n: usize) -> [u32; 3] {
-        linear_groups(n, WORKGROUP, self.limits.max_compute_workgroups_per_dimension)
+        linear_groups(n, ELEMENTWISE_THREADS, self.limits.max_compute_workgroups_per_dimension)
     }
 
     /// Workgroups for a row kernel (one workgroup per row).
@@ -398,7 +399,7 @@ impl Backend for Gpu {
         assert_eq!(c, c_k, "attention: q and k widths differ");
         assert!(n_head > 0 && c % n_head == 0, "attention: C = {c} does not split into {n_head} heads");
         let dims = [u32_of(t), u32_of(tk), u32_of(n_head), u32_of(c / n_head)];
-        self.run(Kernel::AttentionScores, &dims, &[q.buffer(), k.buffer()], vec![n_head, t, tk], tiled_groups(t, tk, n_head, TILE))
+        self.run(Kernel::AttentionScores, &dims, &[q.buffer(), k.buffer()], vec![n_head, t, tk], tiled_groups(t, tk, n_head, ATTENTION_TILE))
     }
 
     fn scale(&self, x: &GpuTensor, s: f32) -> GpuTensor {
@@ -427,6 +428,6 @@ impl Backend for Gpu {
         assert_eq!(tk, tk_v, "attention: weights cover {tk} keys but v has {tk_v}");
         assert!(c % nh == 0, "attention: C = {c} does not split into {nh} heads");
         let dims = [u32_of(t), u32_of(tk), u32_of(nh), u32_of(c / nh)];
-        self.run(Kernel::AttentionValues, &dims, &[weights.buffer(), v.buffer()], vec![t, c], tiled_groups(t, c, 1, TILE))
+        self.run(Kernel::AttentionValues, &dims, &[weights.buffer(), v.buffer()], vec![t, c], tiled_groups(t, c, 1, ATTENTION_TILE))
     }
 }

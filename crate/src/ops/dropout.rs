@@ -5,8 +5,12 @@
 //!
 //! ```text
 //! mask[i] = 0 with probability p, else 1/(1-p)
-//! y = x ⊙ mask            dx += dy ⊙ mask
+//! y = x ⊙ mask            dx = dy ⊙ mask
 //! ```
+//!
+//! - SIMD twin, WGSL: none (training only; inference runs without dropout).
+//! - Tests: `tests/train.rs` (`dropout_zeroes_about_p_and_keeps_the_expected_value` and the
+//!   whole-model gradient check with dropout on).
 
 use rand::Rng;
 

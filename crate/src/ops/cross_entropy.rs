@@ -1,19 +1,20 @@
-//! Softmax cross-entropy over the vocabulary, averaged over all positions.
+//! Softmax cross-entropy over the vocabulary, averaged over all positions:
+//! `loss = mean_i -ln softmax(logits_i)[target_i]`.
+//!
+//! - SIMD twin, WGSL: none (training runs on the CPU; the softmax is [`super::softmax`]'s).
+//! - Tests: `tests/train.rs` (`cross_entropy_backward_matches_finite_differences`).
+
+use super::softmax::softmax_row;
 
 /// logits (M, V) → probs (M, V); returns the mean of `-ln probs[i, targets[i]]`.
 pub fn cross_entropy_forward(probs: &mut [f32], logits: &[f32], targets: &[u32], v: usize) -> f32 {
     let mut total = 0.0f64;
     for ((p_row, l_row), &target) in probs.chunks_exact_mut(v).zip(logits.chunks_exact(v)).zip(targets) {
-        // Max subtracted first so exp cannot overflow.
-        let max = l_row.iter().copied().fold(f32::NEG_INFINITY, f32::max);
-        let mut sum = 0.0;
-        for (p, &l) in p_row.iter_mut().zip(l_row) {
-            *p = (l - max).exp();
-            sum += *p;
-        }
-        p_row.iter_mut().for_each(|p| *p /= sum);
-        // ln p = (l - max) - ln Σ, exact even when p underflows to 0.
-        total -= ((l_row[target as usize] - max) - sum.ln()) as f64;
+        total -= match softmax_row(p_row, l_row) {
+            // ln p = (l - max) - ln Σ, exact even when p underflows to 0.
+            Some((max, sum)) => ((l_row[target as usize] - max) - sum.ln()) as f64,
+            None => f64::NEG_INFINITY,
+        };
     }
     (total / targets.len() as f64) as f32
 }

