@@ -5,7 +5,8 @@
 // work), and the worker's answer is written back into the store. Views only read the store and
 // call actions; the URL mirrors the shareable part of the state.
 
-import { browserLanguage, LANGUAGES } from './i18n.js';
+import { browserLanguage } from './i18n.js';
+import { fromUrl, toUrl } from './url-state.js';
 import { mountViews } from './views/index.js';
 import { STEP_COUNT } from './views/steps.js';
 
@@ -24,49 +25,6 @@ const DEFAULTS = {
   backend: 'auto',
 };
 const GENERATE_LIMIT = 20;
-
-/** The state fields that travel in the URL, with their short names and parsers. */
-const URL_FIELDS = {
-  text: ['text', String],
-  layer: ['layer', Number],
-  head: ['head', Number],
-  focus: ['focus', Number],
-  step: ['step', Number],
-  temperature: ['t', Number],
-  topK: ['k', Number],
-  topP: ['p', Number],
-  seed: ['seed', Number],
-  mask: ['mask', String],
-  lang: ['lang', String],
-  backend: ['backend', String],
-};
-
-function fromUrl(search) {
-  const params = new URLSearchParams(search);
-  const state = {};
-  for (const [field, [name, parse]] of Object.entries(URL_FIELDS)) {
-    if (!params.has(name)) continue;
-    const value = parse(params.get(name));
-    if (typeof value === 'number' && !Number.isFinite(value)) continue;
-    state[field] = value;
-  }
-  if (!['causal', 'bidirectional'].includes(state.mask)) delete state.mask;
-  if (!LANGUAGES.includes(state.lang)) delete state.lang;
-  if (!['auto', 'gpu', 'simd', 'scalar'].includes(state.backend)) delete state.backend;
-  return { state, embed: params.get('embed') === '1' };
-}
-
-function toUrl(state) {
-  const params = new URLSearchParams();
-  for (const [field, [name]] of Object.entries(URL_FIELDS)) {
-    const value = state[field];
-    if (value == null || value === DEFAULTS[field]) continue;
-    params.set(name, String(value));
-  }
-  if (state.embed) params.set('embed', '1');
-  const query = params.toString();
-  return query ? `?${query}` : location.pathname;
-}
 
 function createStore(initial) {
   let state = initial;
@@ -112,12 +70,13 @@ function connectWorker(onProgress) {
 const ENGINE_INPUTS = ['text', 'mask', 'layer', 'head', 'focus', 'temperature', 'topK', 'topP'];
 
 export function start(root = document) {
-  const { state: fromLink, embed } = fromUrl(location.search);
+  const { state: fromLink, notes: linkNotes, embed } = fromUrl(location.search);
   const store = createStore({
     ...DEFAULTS,
     ...fromLink,
     lang: fromLink.lang || browserLanguage(),
     embed,
+    linkNotes, // what the link asked for that could not be used as is (shown once, dismissible)
     // Filled by the engine; views read them.
     loading: { phase: 'wasm' },
     error: null,
@@ -159,6 +118,8 @@ export function start(root = document) {
         ms: bundle.ms,
       };
       if (bundle.lost) patch.lostDevice = true;
+      // A request that failed before (say, a setting the engine refused) is over once one works.
+      if (store.get().error?.kind === 'engine') patch.error = null;
       store.set(patch);
     }, (error) => {
       store.set({ error: { kind: error.kind || 'engine', message: error.message } });
@@ -246,6 +207,7 @@ export function start(root = document) {
     },
     stop: () => store.set({ generating: false }),
     dismissError: () => store.set({ error: null, lostDevice: false }),
+    dismissLinkNotes: () => store.set({ linkNotes: [] }),
     retry: () => load(),
   };
 
@@ -255,7 +217,7 @@ export function start(root = document) {
     if (urlFrame) return;
     urlFrame = requestAnimationFrame(() => {
       urlFrame = 0;
-      const url = toUrl(store.get());
+      const url = toUrl(store.get(), DEFAULTS, location.pathname);
       if (url !== location.search && !(url === location.pathname && !location.search)) {
         history.replaceState(null, '', url);
       }
