@@ -151,6 +151,11 @@ const STRINGS = {
     'legend.high': 'high',
     'footer': 'Runs entirely in your browser. Rust → WebAssembly; WebGPU when available.',
     'embed.open': 'Open the full playground',
+
+    // Bad input (issue 16): what the page says when a link or a model could not be used as is.
+    'link.clamped': 'The link asked for {name}={raw}, which is out of range, so {value} is used.',
+    'link.dropped': 'The link’s {name}={raw} is not a value this page understands, so it was left out.',
+    'link.rest': 'The rest of the link was applied.',
   },
   zh: {
     'title': '注意力游乐场',
@@ -301,6 +306,11 @@ const STRINGS = {
     'legend.high': '高',
     'footer': '完全在你的浏览器中运行。Rust → WebAssembly；可用时使用 WebGPU。',
     'embed.open': '打开完整的游乐场',
+
+    // 不合适的输入（issue 16）：链接或模型不能直接使用时，页面怎么说。
+    'link.clamped': '链接里的 {name}={raw} 超出了范围，已改用 {value}。',
+    'link.dropped': '链接里的 {name}={raw} 页面看不懂，已略过。',
+    'link.rest': '链接的其余部分照常生效。',
   },
 };
 

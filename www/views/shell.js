@@ -20,9 +20,13 @@ export function mountShell(root, actions) {
   });
   error.querySelector('.error-retry').addEventListener('click', () => actions.retry());
   error.querySelector('.error-dismiss').addEventListener('click', () => actions.dismissError());
+  const linkNote = $('#link-note');
+  linkNote.querySelector('.link-note-dismiss').addEventListener('click', () => actions.dismissLinkNotes());
   $('#backend').addEventListener('change', (e) => actions.setBackend(e.target.value));
 
   let lang = null;
+  let linkNotes = null;
+  let linkNotesLang = null;
   let embedObserver = null;
   return (state) => {
     const tr = (key, params) => t(state.lang, key, params);
@@ -75,6 +79,18 @@ export function mountShell(root, actions) {
       error.querySelector('.error-text').textContent = tr(key, { message: problem.message || '' });
       error.querySelector('.error-retry').hidden = problem.kind === 'lost';
       error.dataset.kind = problem.kind;
+    }
+
+    if (linkNotes !== state.linkNotes || lang !== linkNotesLang) {
+      linkNotes = state.linkNotes;
+      linkNotesLang = lang;
+      linkNote.hidden = !linkNotes?.length;
+      if (linkNotes?.length) {
+        // The raw value is the link's, not ours: quoted short, and only ever as text.
+        const quote = (raw) => (Array.from(raw).length > 40 ? `${Array.from(raw).slice(0, 40).join('')}…` : raw);
+        const sentences = linkNotes.map((n) => tr(`link.${n.outcome}`, { name: n.name, raw: quote(n.raw), value: n.value }));
+        linkNote.querySelector('.link-note-text').textContent = [...sentences, tr('link.rest')].join(' ');
+      }
     }
 
     const status = state.status;
