@@ -15,7 +15,11 @@ const MIME = {
   '.safetensors': 'application/octet-stream', '.ico': 'image/x-icon',
 };
 
-export function serve({ root, host = '127.0.0.1', port = 0 }) {
+/**
+ * Serve `root`. For tests: `onRequest(path)` sees every request's path, and `override(path)` may
+ * answer one instead of the file, with { status = 200, body } (e.g. a broken model file).
+ */
+export function serve({ root, host = '127.0.0.1', port = 0, onRequest, override }) {
   const base = path.resolve(root);
   const server = http.createServer((req, res) => {
     let rel;
@@ -23,6 +27,13 @@ export function serve({ root, host = '127.0.0.1', port = 0 }) {
       rel = decodeURIComponent(new URL(req.url, 'http://x').pathname);
     } catch {
       res.writeHead(400).end('bad path');
+      return;
+    }
+    onRequest?.(rel);
+    const answer = override?.(rel);
+    if (answer) {
+      const body = Buffer.from(answer.body ?? '');
+      res.writeHead(answer.status ?? 200, { 'content-length': body.length, 'cache-control': 'no-cache' }).end(body);
       return;
     }
     let file = path.join(base, rel);

@@ -27,10 +27,12 @@ function checkPrerequisites() {
 /**
  * Start the server and a browser. `webgpu: true` adds --enable-unsafe-webgpu (Chromium's
  * SwiftShader adapter); without it Chromium has navigator.gpu but no adapter — our "no WebGPU".
+ * `override(path)` lets the server answer a path with other bytes (see scripts/serve.mjs).
  */
-export async function start({ webgpu = false } = {}) {
+export async function start({ webgpu = false, override } = {}) {
   checkPrerequisites();
-  const { server, url } = await serve({ root: WWW });
+  const requests = [];
+  const { server, url } = await serve({ root: WWW, override, onRequest: (rel) => requests.push(rel) });
   const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'ap-e2e-'));
   const args = [
     '--headless', '--no-sandbox', '--disable-quic', '--no-first-run', '--disable-background-networking',
@@ -46,6 +48,8 @@ export async function start({ webgpu = false } = {}) {
     url,
     context,
     dialogs,
+    /** Every path the server was asked for, page and worker alike, in order. */
+    requests,
     async stop() {
       await context.close();
       server.close();
