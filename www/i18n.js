@@ -155,6 +155,7 @@ const STRINGS = {
     // Bad input (issue 16): what the page says when a link or a model could not be used as is.
     'link.clamped': 'The link asked for {name}={raw}, which is out of range, so {value} is used.',
     'link.dropped': 'The link’s {name}={raw} is not a value this page understands, so it was left out.',
+    'link.cut': 'The link’s text is longer than {max} characters, so only the first {max} are used.',
     'link.rest': 'The rest of the link was applied.',
   },
   zh: {
@@ -310,6 +311,7 @@ const STRINGS = {
     // 不合适的输入（issue 16）：链接或模型不能直接使用时，页面怎么说。
     'link.clamped': '链接里的 {name}={raw} 超出了范围，已改用 {value}。',
     'link.dropped': '链接里的 {name}={raw} 页面看不懂，已略过。',
+    'link.cut': '链接里的文字超过 {max} 个字符，只取前 {max} 个。',
     'link.rest': '链接的其余部分照常生效。',
   },
 };

@@ -75,6 +75,16 @@ test('every link value bad at once: each is clamped or dropped, the rest applies
   await page.close();
 });
 
+test('a link with a very long text keeps its first characters and says so', async () => {
+  const text = '小明 喜欢 苹果 '.repeat(400);
+  const page = await h.open(env, `?lang=en&text=${encodeURIComponent(text)}`);
+  const s = await h.state(page);
+  assert.equal(s.text, Array.from(text).slice(0, URL_SCHEMA.text.max).join(''));
+  assert.match(await page.textContent('#link-note'), new RegExp(`longer than ${URL_SCHEMA.text.max} characters`));
+  assert.ok(await barCount(page) > 0);
+  await page.close();
+});
+
 test('the link ranges are the controls\' ranges', async () => {
   const page = await h.open(env, '?lang=en');
   for (const [field, id] of [['temperature', '#temperature'], ['topK', '#topk'], ['topP', '#topp'], ['seed', '#seed']]) {

@@ -88,7 +88,9 @@ export function mountShell(root, actions) {
       if (linkNotes?.length) {
         // The raw value is the link's, not ours: quoted short, and only ever as text.
         const quote = (raw) => (Array.from(raw).length > 40 ? `${Array.from(raw).slice(0, 40).join('')}…` : raw);
-        const sentences = linkNotes.map((n) => tr(`link.${n.outcome}`, { name: n.name, raw: quote(n.raw), value: n.value }));
+        const sentences = linkNotes.map((n) => (n.name === 'text'
+          ? tr('link.cut', { max: Array.from(n.value).length })
+          : tr(`link.${n.outcome}`, { name: n.name, raw: quote(n.raw), value: n.value })));
         linkNote.querySelector('.link-note-text').textContent = [...sentences, tr('link.rest')].join(' ');
       }
     }
