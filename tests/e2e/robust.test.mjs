@@ -76,7 +76,7 @@ test('every link value bad at once: each is clamped or dropped, the rest applies
 });
 
 test('a link with a very long text keeps its first characters and says so', async () => {
-  const text = '小明 喜欢 苹果 '.repeat(400);
+  const text = 'the cat 喜 '.repeat(250); // 2500 characters; the test server takes URLs up to 16 KB
   const page = await h.open(env, `?lang=en&text=${encodeURIComponent(text)}`);
   const s = await h.state(page);
   assert.equal(s.text, Array.from(text).slice(0, URL_SCHEMA.text.max).join(''));
