@@ -1,6 +1,7 @@
 //! Every input the fuzzers (crate/fuzz, `scripts/fuzz.sh`) found to break something, kept in
 //! `crate/tests/fuzz_inputs/<target>/` and replayed here with what it must do now.
 
+use attention_playground::tokenizer::TextTokenizer;
 use attention_playground::weights::load_safetensors;
 use attention_playground::{Error, GptConfig};
 
@@ -36,4 +37,22 @@ fn finite_but_absurd_weights_are_refused_by_name() {
         Err(other) => panic!("expected a model error, got {other}"),
         Ok(_) => panic!("weights of 1e37 loaded"),
     }
+}
+
+/// Found by `text_forward` on its seed `"[MASK] \t\n\0"`: the space token had the empty range
+/// 7..7, because GPT-2's ByteLevel post-processor trims whitespace from offsets. Now every token's
+/// range is the characters its bytes come from: never empty, in order, covering the text.
+#[test]
+fn whitespace_tokens_keep_their_characters() {
+    let text = String::from_utf8(input("text_forward", "space-before-tab")).unwrap();
+    let json = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/../www/models/default/tokenizer.json")).unwrap();
+    let tokenizer = TextTokenizer::from_bytes(&json).unwrap();
+    let encoded = tokenizer.encode(&text).unwrap();
+    let chars: Vec<char> = text.chars().collect();
+    let mut next = 0;
+    for (piece, &(start, end)) in encoded.pieces.iter().zip(&encoded.offsets) {
+        assert_eq!((start, chars[start..end].iter().collect::<String>()), (next, piece.clone()), "{:?}", encoded.offsets);
+        next = end;
+    }
+    assert_eq!(next, chars.len());
 }
