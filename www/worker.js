@@ -9,6 +9,8 @@
 import init, { Playground } from './pkg/attention_playground.js';
 
 let playground = null;
+/** The wasm module's exports, for its memory's size. */
+let wasm = null;
 /** Text and mask of the cached forward pass; a new pass runs only when they change. */
 let cached = { text: null, mask: null, tokens: null };
 
@@ -54,7 +56,7 @@ async function download(urls) {
 async function load({ modelUrl, prefer }) {
   progress({ phase: 'wasm' });
   try {
-    await init();
+    wasm = await init();
   } catch (e) {
     throw new WorkerError('wasm', String(e.message || e));
   }
@@ -117,6 +119,8 @@ const METHODS = {
   },
   // For tests: the engine's own numbers straight from the wasm API, and a GPU failure on demand.
   debugHeadSteps: ({ layer, head, focus }) => playground.headSteps(layer, head, focus),
+  // For the soak test: the wasm memory's size (it only ever grows, so a leak shows).
+  debugMemory: () => ({ wasmBytes: wasm.memory.buffer.byteLength }),
   debugLoseDevice: () => {
     playground.simulateDeviceLoss();
     cached = { text: null, mask: null, tokens: null };
