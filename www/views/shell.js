@@ -91,7 +91,8 @@ export function mountShell(root, actions) {
         const sentences = linkNotes.map((n) => (n.name === 'text'
           ? tr('link.cut', { max: Array.from(n.value).length })
           : tr(`link.${n.outcome}`, { name: n.name, raw: quote(n.raw), value: n.value })));
-        linkNote.querySelector('.link-note-text').textContent = [...sentences, tr('link.rest')].join(' ');
+        // Chinese runs sentences together; English puts a space between them.
+        linkNote.querySelector('.link-note-text').textContent = [...sentences, tr('link.rest')].join(lang === 'zh' ? '' : ' ');
       }
     }
 
