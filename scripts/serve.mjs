@@ -17,7 +17,12 @@ const MIME = {
   '.safetensors': 'application/octet-stream', '.ico': 'image/x-icon',
 };
 
-export function serve({ root, host = '127.0.0.1', port = 0, base: prefix = '/', headers: extra = {} }) {
+/**
+ * Serve `root` under the path prefix `base` with `headers` added to every answer. For tests:
+ * `onRequest(path)` sees every request's path, and `override(path)` may answer one instead of the
+ * file, with { status = 200, body } (e.g. a broken model file).
+ */
+export function serve({ root, host = '127.0.0.1', port = 0, base: prefix = '/', headers: extra = {}, onRequest, override }) {
   const base = path.resolve(root);
   const server = http.createServer((req, res) => {
     let rel;
@@ -25,6 +30,13 @@ export function serve({ root, host = '127.0.0.1', port = 0, base: prefix = '/', 
       rel = decodeURIComponent(new URL(req.url, 'http://x').pathname);
     } catch {
       res.writeHead(400).end('bad path');
+      return;
+    }
+    onRequest?.(rel);
+    const answer = override?.(rel);
+    if (answer) {
+      const body = Buffer.from(answer.body ?? '');
+      res.writeHead(answer.status ?? 200, { ...extra, 'content-length': body.length, 'cache-control': 'no-cache' }).end(body);
       return;
     }
     if (!rel.startsWith(prefix)) { res.writeHead(404, { 'content-type': 'text/plain' }).end(`not found: ${rel}`); return; }

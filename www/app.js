@@ -7,7 +7,8 @@
 // <attention-playground> element (attention-playground.js) takes it from its attributes. Every
 // playground on a page shares one engine (engine-client.js).
 
-import { browserLanguage, LANGUAGES } from './i18n.js';
+import { browserLanguage } from './i18n.js';
+import { fromUrl, toUrl } from './url-state.js';
 import { mountViews } from './views/index.js';
 import { STEP_COUNT } from './views/steps.js';
 import { connectEngine, engineDebug } from './engine-client.js';
@@ -30,61 +31,6 @@ export const DEFAULTS = {
   backend: 'auto',
 };
 const GENERATE_LIMIT = 20;
-
-/** A token index, or else a word of the text (resolved by the engine to one of its tokens). */
-function parseFocus(value) {
-  const word = value.trim();
-  if (/^\d+$/.test(word)) return Number(word);
-  return word === '' ? Number.NaN : word;
-}
-
-/** The state fields that travel in the URL, with their short names and parsers. */
-export const URL_FIELDS = {
-  text: ['text', String],
-  layer: ['layer', Number],
-  head: ['head', Number],
-  focus: ['focus', parseFocus],
-  step: ['step', Number],
-  temperature: ['t', Number],
-  topK: ['k', Number],
-  topP: ['p', Number],
-  seed: ['seed', Number],
-  mask: ['mask', String],
-  lang: ['lang', String],
-  backend: ['backend', String],
-};
-
-/** State fields from a plain {short name: string} map: a link's parameters or an element's attributes. */
-export function parseState(params) {
-  const state = {};
-  for (const [field, [name, parse]] of Object.entries(URL_FIELDS)) {
-    if (params[name] == null) continue;
-    const value = parse(params[name]);
-    if (typeof value === 'number' && !Number.isFinite(value)) continue;
-    state[field] = value;
-  }
-  if (!['causal', 'bidirectional'].includes(state.mask)) delete state.mask;
-  if (!LANGUAGES.includes(state.lang)) delete state.lang;
-  if (!['auto', 'gpu', 'simd', 'scalar'].includes(state.backend)) delete state.backend;
-  return state;
-}
-
-function fromUrl(search) {
-  const params = new URLSearchParams(search);
-  return { state: parseState(Object.fromEntries(params)), embed: params.get('embed') === '1' };
-}
-
-function toUrl(state) {
-  const params = new URLSearchParams();
-  for (const [field, [name]] of Object.entries(URL_FIELDS)) {
-    const value = state[field];
-    if (value == null || value === DEFAULTS[field]) continue;
-    params.set(name, String(value));
-  }
-  if (state.embed) params.set('embed', '1');
-  const query = params.toString();
-  return query ? `?${query}` : location.pathname;
-}
 
 function createStore(initial) {
   let state = initial;
@@ -168,6 +114,8 @@ export function createPlayground({ root, initial, page = false, active = true, m
         ms: bundle.ms,
       };
       if (bundle.lost) patch.lostDevice = true;
+      // A request that failed before (say, a setting the engine refused) is over once one works.
+      if (store.get().error?.kind === 'engine') patch.error = null;
       store.set(patch);
     }, (error) => failed(error, 'engine')).finally(() => {
       inFlight = null;
@@ -276,6 +224,7 @@ export function createPlayground({ root, initial, page = false, active = true, m
     },
     stop: () => store.set({ generating: false }),
     dismissError: () => store.set({ error: null, lostDevice: false, restarted: null }),
+    dismissLinkNotes: () => store.set({ linkNotes: [] }),
     retry: () => load(),
   };
 
@@ -317,8 +266,9 @@ export function createPlayground({ root, initial, page = false, active = true, m
 
 /** The full page: state from the link, kept in the link. */
 export function start(root = document) {
-  const { state: fromLink, embed } = fromUrl(location.search);
-  const playground = createPlayground({ root, initial: { ...fromLink, embed }, page: true });
+  const { state: fromLink, notes: linkNotes, embed } = fromUrl(location.search);
+  // linkNotes: what the link asked for that could not be used as is (shown once, dismissible).
+  const playground = createPlayground({ root, initial: { ...fromLink, embed, linkNotes }, page: true });
   const { store } = playground;
 
   // Keep the URL shareable: replace (not push) so typing does not flood the history.
@@ -327,7 +277,7 @@ export function start(root = document) {
     if (urlFrame) return;
     urlFrame = requestAnimationFrame(() => {
       urlFrame = 0;
-      const url = toUrl(store.get());
+      const url = toUrl(store.get(), DEFAULTS, location.pathname);
       if (url !== location.search && !(url === location.pathname && !location.search)) {
         history.replaceState(null, '', url);
       }

@@ -10,7 +10,8 @@
 // is announced with a `statechange` event whose detail is the new state. A widget far from the
 // viewport does no work; one removed from the page lets go of the engine.
 
-import { createPlayground, parseState, DEFAULTS, DEFAULT_MODEL, URL_FIELDS } from './app.js';
+import { createPlayground, DEFAULTS, DEFAULT_MODEL } from './app.js';
+import { parseFields, URL_SCHEMA } from './url-state.js';
 import { browserLanguage, t } from './i18n.js';
 import { VIEW_SECTIONS } from './views/index.js';
 import { keepOffline } from './offline.js';
@@ -19,7 +20,7 @@ import { keepOffline } from './offline.js';
 const VIEWS = [...Object.keys(VIEW_SECTIONS), 'full'];
 
 /** The state a `statechange` event reports: what a shared link carries. */
-const SHARED_FIELDS = Object.keys(URL_FIELDS);
+const SHARED_FIELDS = Object.keys(URL_SCHEMA);
 /** Each state attribute and the field it sets: the field's name in kebab case (topK → top-k). */
 const FIELD_OF = Object.fromEntries(SHARED_FIELDS.map((field) => [field.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`), field]));
 const DARK = matchMedia('(prefers-color-scheme: dark)');
@@ -117,9 +118,9 @@ export class AttentionPlayground extends HTMLElement {
   attributeState() {
     const params = {};
     for (const [attribute, field] of Object.entries(FIELD_OF)) {
-      if (this.hasAttribute(attribute)) params[URL_FIELDS[field][0]] = this.getAttribute(attribute);
+      if (this.hasAttribute(attribute)) params[URL_SCHEMA[field].name] = this.getAttribute(attribute);
     }
-    return parseState(params);
+    return parseFields(params).state;
   }
 
   /** The learner-visible state, as reported by `statechange`. */

@@ -217,6 +217,12 @@ const STRINGS = {
     'legend.values': 'vector value',
     'footer': 'Runs entirely in your browser. Rust → WebAssembly; WebGPU when available.',
     'embed.open': 'Open the full playground',
+
+    // Bad input (issue 16): what the page says when a link or a model could not be used as is.
+    'link.clamped': 'The link asked for {name}={raw}, which is out of range, so {value} is used.',
+    'link.dropped': 'The link’s {name}={raw} is not a value this page understands, so it was left out.',
+    'link.cut': 'The link’s text is longer than {max} characters, so only the first {max} are used.',
+    'link.rest': 'The rest of the link was applied.',
   },
   zh: {
     'title': '注意力游乐场',
@@ -433,6 +439,12 @@ const STRINGS = {
     'legend.values': '向量中的数值',
     'footer': '完全在你的浏览器里运行。Rust → WebAssembly；能用 WebGPU 时就用 WebGPU。',
     'embed.open': '打开完整版',
+
+    // 不合适的输入（issue 16）：链接或模型不能直接使用时，页面怎么说。
+    'link.clamped': '链接里的 {name}={raw} 超出了允许的范围，已改为 {value}。',
+    'link.dropped': '页面无法识别链接里的 {name}={raw}，已忽略这一项。',
+    'link.cut': '链接里的文字超过 {max} 个字符，只保留前 {max} 个。',
+    'link.rest': '链接里的其他设置都已照常生效。',
   },
 };
 

@@ -14,6 +14,8 @@ import init, { Playground } from './pkg/attention_playground.js';
 /** Model URL → { playground, cached: text and mask of its last forward pass and its tokens }. */
 const models = new Map();
 const noForward = () => ({ text: null, mask: null, tokens: null });
+/** The wasm module's exports, for its memory's size. */
+let wasm = null;
 
 class WorkerError extends Error {
   constructor(kind, message) {
@@ -55,7 +57,7 @@ async function load({ modelUrl, prefer }, progress) {
   if (known) return { model: known.playground.model(), status: known.playground.status() };
   progress({ phase: 'wasm' });
   try {
-    await init();
+    wasm = await init();
   } catch (e) {
     throw new WorkerError('wasm', String(e.message || e));
   }
@@ -153,6 +155,8 @@ const METHODS = {
   // For tests: the engine's own numbers straight from the wasm API, and failures on demand — a
   // lost GPU, a worker that dies (an uncaught error, after answering) and one that hangs.
   debugHeadSteps: ({ model, layer, head, focus }) => loaded(model).playground.headSteps(layer, head, focus),
+  // For the soak test: the wasm memory's size (it only ever grows, so a leak shows).
+  debugMemory: () => ({ wasmBytes: wasm.memory.buffer.byteLength }),
   debugLoseDevice: ({ model }) => {
     const entry = loaded(model);
     entry.playground.simulateDeviceLoss();

@@ -28,11 +28,13 @@ function checkPrerequisites() {
  * Start the server and a browser. `webgpu: true` adds --enable-unsafe-webgpu (Chromium's
  * SwiftShader adapter); without it Chromium has navigator.gpu but no adapter — our "no WebGPU".
  * `root`, `base` and `headers` serve another folder (a built site) under a sub-path with extra
- * response headers.
+ * response headers; `override(path)` lets the server answer a path with other bytes (see
+ * scripts/serve.mjs).
  */
-export async function start({ webgpu = false, root = WWW, base = '/', headers = {} } = {}) {
+export async function start({ webgpu = false, root = WWW, base = '/', headers = {}, override } = {}) {
   checkPrerequisites();
-  const { server, url } = await serve({ root, base, headers });
+  const requests = [];
+  const { server, url } = await serve({ root, base, headers, override, onRequest: (rel) => requests.push(rel) });
   const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'ap-e2e-'));
   const args = [
     '--headless', '--no-sandbox', '--disable-quic', '--no-first-run', '--disable-background-networking',
@@ -49,6 +51,8 @@ export async function start({ webgpu = false, root = WWW, base = '/', headers = 
     server,
     context,
     dialogs,
+    /** Every path the server was asked for, page and worker alike, in order. */
+    requests,
     async stop() {
       await context.close();
       server.close();

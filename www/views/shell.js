@@ -27,8 +27,13 @@ export function mountShell(root, actions, { page = true } = {}) {
   error.querySelector('.error-retry').addEventListener('click', () => actions.retry());
   error.querySelector('.error-dismiss').addEventListener('click', () => actions.dismissError());
   backend?.addEventListener('change', (e) => actions.setBackend(e.target.value));
+  // Only the page has it: an element's attributes are its author's, not a shared link.
+  const linkNote = $('#link-note');
+  linkNote?.querySelector('.link-note-dismiss').addEventListener('click', () => actions.dismissLinkNotes());
 
   let lang = null;
+  let linkNotes = null;
+  let linkNotesLang = null;
   let embedObserver = null;
   return (state) => {
     const tr = (key, params) => t(state.lang, key, params);
@@ -88,6 +93,21 @@ export function mountShell(root, actions, { page = true } = {}) {
       error.querySelector('.error-text').textContent = tr(key, { message: problem.message || '' });
       error.querySelector('.error-retry').hidden = ['lost', 'restarted-crash', 'restarted-hang'].includes(problem.kind);
       error.dataset.kind = problem.kind;
+    }
+
+    if (linkNote && (linkNotes !== state.linkNotes || lang !== linkNotesLang)) {
+      linkNotes = state.linkNotes;
+      linkNotesLang = lang;
+      linkNote.hidden = !linkNotes?.length;
+      if (linkNotes?.length) {
+        // The raw value is the link's, not ours: quoted short, and only ever as text.
+        const quote = (raw) => (Array.from(raw).length > 40 ? `${Array.from(raw).slice(0, 40).join('')}…` : raw);
+        const sentences = linkNotes.map((n) => (n.name === 'text'
+          ? tr('link.cut', { max: Array.from(n.value).length })
+          : tr(`link.${n.outcome}`, { name: n.name, raw: quote(n.raw), value: n.value })));
+        // Chinese runs sentences together; English puts a space between them.
+        linkNote.querySelector('.link-note-text').textContent = [...sentences, tr('link.rest')].join(lang === 'zh' ? '' : ' ');
+      }
     }
 
     const status = state.status;
