@@ -116,7 +116,9 @@ pub fn tokens_of(tokenizer: &TextTokenizer, context: usize, text: &str) -> Resul
                 part = 0;
                 return encoded.pieces[i].clone();
             }
-            part = if i > 0 && partial[i - 1] && offsets[i - 1] == offsets[i] { part + 1 } else { 1 };
+            // The cut character is the last one a piece reaches (a piece may begin with whole
+            // characters, such as the space before it): the next piece of the same character ends there too.
+            part = if i > 0 && partial[i - 1] && offsets[i - 1].1 == offsets[i].1 { part + 1 } else { 1 };
             let character = chars(kept_text, offsets[i].0, offsets[i].1 - offsets[i].0);
             format!("{character}{}", superscript(part))
         })
@@ -333,7 +335,8 @@ pub fn sampling_options(temperature: f32, top_k: u32, top_p: f32, seed: u64) -> 
     SamplingOptions {
         temperature,
         top_k: (top_k > 0).then_some(top_k as usize),
-        top_p: (top_p < 1.0).then_some(top_p),
+        // NaN is not "off": it goes on to the check that refuses it.
+        top_p: (!(top_p >= 1.0)).then_some(top_p),
         greedy: false,
         seed,
     }

@@ -40,7 +40,8 @@ fn a_character_cut_into_byte_pieces_is_shown_with_its_part_numbers() {
     let tokenizer = shipped_tokenizer();
     // `苹` is rare in the training data: the tokenizer spells it in two byte pieces.
     let tokens = views::tokens_of(&tokenizer, 64, "小明 喜欢 苹果").unwrap();
-    assert_eq!(tokens.display, ["小", "明", " 喜欢", "苹¹", "苹²", "果"]);
+    // The first piece also carries the space before the character.
+    assert_eq!(tokens.display, ["小", "明", " 喜欢", " 苹¹", "苹²", "果"]);
     assert_eq!(tokens.partial, [false, false, false, true, true, false]);
     assert_eq!((tokens.total, tokens.truncated, tokens.dropped.as_str()), (6, false, ""));
     assert_eq!(tokens.ids, tokenizer.encode("小明 喜欢 苹果").unwrap().ids);
@@ -190,4 +191,11 @@ fn a_sample_finishes_a_cut_character_and_reports_each_tokens_probability() {
     // Greedy-like: top-k 1 leaves one token, drawn with probability 1.
     let only = block_on(views::sample_whole_character(&mut engine, &tokenizer, ids.clone(), logits, Mask::Causal, &sampling_options(1.0, 1, 1.0, 3))).unwrap();
     assert_eq!(only.probabilities[0], 1.0);
+}
+
+#[test]
+fn a_top_p_that_is_not_a_number_is_refused_not_taken_for_off() {
+    let logits = [1.0, 2.0, 3.0];
+    assert!(probability_steps(&logits, &sampling_options(1.0, 0, f32::NAN, 0)).is_err());
+    assert!(probability_steps(&logits, &sampling_options(1.0, 0, 1.0, 0)).unwrap().kept.iter().all(|&k| k));
 }
