@@ -1,8 +1,9 @@
 # Conveniences over scripts/ (the README's two commands are the scripts themselves).
-.PHONY: serve test wasm setup bench bench-wasm model
+.PHONY: serve test wasm site setup bench bench-wasm model
 serve: ; ./scripts/serve.sh
 test: ; ./scripts/test.sh
 wasm: ; ./scripts/build-wasm.sh
+site: ; ./scripts/build-site.sh
 setup: ; ./scripts/setup.sh
 bench:
 	cargo run --release --example bench_cpu

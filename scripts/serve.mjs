@@ -1,6 +1,8 @@
 // A small static server for www/ on 127.0.0.1 (no dependencies): correct MIME types for .wasm
-// and ES modules, no caching, gzip when the browser asks. Used by `scripts/serve.sh` and by the
-// browser tests (import { serve } from './serve.mjs').
+// and ES modules, no caching (but ETags, so a revalidation is cheap), gzip when the browser asks.
+// Used by `scripts/serve.sh` and by the browser tests (import { serve } from './serve.mjs'),
+// which may serve a folder under a sub-path (`base: '/course/ai/'`) with extra `headers`, as a
+// static host with a Content-Security-Policy would.
 import http from 'node:http';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -15,7 +17,12 @@ const MIME = {
   '.safetensors': 'application/octet-stream', '.ico': 'image/x-icon',
 };
 
-export function serve({ root, host = '127.0.0.1', port = 0 }) {
+/**
+ * Serve `root` under the path prefix `base` with `headers` added to every answer. For tests:
+ * `onRequest(path)` sees every request's path, and `override(path)` may answer one instead of the
+ * file, with { status = 200, body } (e.g. a broken model file).
+ */
+export function serve({ root, host = '127.0.0.1', port = 0, base: prefix = '/', headers: extra = {}, onRequest, override }) {
   const base = path.resolve(root);
   const server = http.createServer((req, res) => {
     let rel;
@@ -25,15 +32,27 @@ export function serve({ root, host = '127.0.0.1', port = 0 }) {
       res.writeHead(400).end('bad path');
       return;
     }
-    let file = path.join(base, rel);
+    onRequest?.(rel);
+    const answer = override?.(rel);
+    if (answer) {
+      const body = Buffer.from(answer.body ?? '');
+      res.writeHead(answer.status ?? 200, { ...extra, 'content-length': body.length, 'cache-control': 'no-cache' }).end(body);
+      return;
+    }
+    if (!rel.startsWith(prefix)) { res.writeHead(404, { 'content-type': 'text/plain' }).end(`not found: ${rel}`); return; }
+    let file = path.join(base, rel.slice(prefix.length));
     if (!file.startsWith(base)) { res.writeHead(403).end('forbidden'); return; }
     if (fs.existsSync(file) && fs.statSync(file).isDirectory()) file = path.join(file, 'index.html');
     fs.readFile(file, (err, body) => {
       if (err) { res.writeHead(404, { 'content-type': 'text/plain' }).end(`not found: ${rel}`); return; }
+      const etag = `"${body.length.toString(36)}-${fs.statSync(file).mtimeMs.toString(36)}"`;
       const headers = {
+        ...extra,
         'content-type': MIME[path.extname(file)] || 'application/octet-stream',
         'cache-control': 'no-cache',
+        etag,
       };
+      if (req.headers['if-none-match'] === etag) { res.writeHead(304, headers).end(); return; }
       if (/\bgzip\b/.test(req.headers['accept-encoding'] || '') && body.length > 1024) {
         body = zlib.gzipSync(body);
         headers['content-encoding'] = 'gzip';
@@ -46,7 +65,7 @@ export function serve({ root, host = '127.0.0.1', port = 0 }) {
     server.once('error', reject);
     server.listen(port, host, () => {
       const { port: actual } = server.address();
-      resolve({ server, url: `http://${host}:${actual}/` });
+      resolve({ server, url: `http://${host}:${actual}${prefix}` });
     });
   });
 }

@@ -1,7 +1,7 @@
 // Elementwise sum out = a + b: the residual connection.
 //
 // Layout: a (n), b (n), out (n), any shape flattened.
-// Dispatch: ceil(n / THREADS) workgroups of THREADS threads, split as (x, y) when that exceeds 65535;
+// Dispatch: ceil(n / THREADS) workgroups of THREADS threads, split as (x, y) past 65535;
 // element index = global x + global y · (threads in x).
 
 struct Dims {

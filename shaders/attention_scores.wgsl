@@ -2,7 +2,8 @@
 // dotted with every key, head by head (no scaling; that is the next step).
 //
 // Layout, row-major f32: q (T, C), k (TK, C), out (NH, T, TK), with C = NH · HS.
-// Dispatch: (ceil(TK / TILE), ceil(T / TILE), NH) workgroups of TILE×TILE threads, one score per thread.
+// Dispatch: (ceil(TK / TILE), ceil(T / TILE), NH) workgroups of TILE×TILE threads,
+// one score per thread.
 
 struct Dims {
     queries: u32,

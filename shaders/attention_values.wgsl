@@ -2,8 +2,8 @@
 // out[t, h·HS + d] = Σ_j weights[h, t, j] · v[j, h·HS + d].
 //
 // Layout, row-major f32: weights (NH, T, TK), v (TK, C), out (T, C), with C = NH · HS.
-// Dispatch: (ceil(C / TILE), ceil(T / TILE), 1) workgroups of TILE×TILE threads, one output per thread;
-// neighbouring threads read neighbouring channels of v.
+// Dispatch: (ceil(C / TILE), ceil(T / TILE), 1) workgroups of TILE×TILE threads,
+// one output per thread; neighbouring threads read neighbouring channels of v.
 
 struct Dims {
     queries: u32,

@@ -2,7 +2,7 @@
 //
 // Layout, row-major f32: wte (V, C), wpe (P, C), ids (T) u32, out (T, C). Token ids and
 // positions are checked on the host before dispatch.
-// Dispatch: ceil(T·C / THREADS) workgroups of THREADS threads, split as (x, y) when that exceeds 65535;
+// Dispatch: ceil(T·C / THREADS) workgroups of THREADS threads, split as (x, y) past 65535;
 // element index = global x + global y · (threads in x), one output element per thread.
 
 struct Dims {

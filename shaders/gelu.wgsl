@@ -2,7 +2,7 @@
 // out = 0.5 · x · (1 + tanh(√(2/π) · (x + 0.044715 · x³))).
 //
 // Layout: x (n), out (n), any shape flattened.
-// Dispatch: ceil(n / THREADS) workgroups of THREADS threads, split as (x, y) when that exceeds 65535;
+// Dispatch: ceil(n / THREADS) workgroups of THREADS threads, split as (x, y) past 65535;
 // element index = global x + global y · (threads in x).
 
 struct Dims {

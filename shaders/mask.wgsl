@@ -3,8 +3,8 @@
 //
 // Layout, row-major f32: scores (NH, T, TK), out (NH, T, TK).
 // `neg_inf` carries -∞ from the host, because WGSL constants cannot be infinite.
-// Dispatch: ceil(NH·T·TK / THREADS) workgroups of THREADS threads, split as (x, y) when that exceeds
-// 65535; element index = global x + global y · (threads in x).
+// Dispatch: ceil(NH·T·TK / THREADS) workgroups of THREADS threads, split as (x, y)
+// past 65535; element index = global x + global y · (threads in x).
 
 struct Dims {
     n: u32,

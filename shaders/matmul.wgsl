@@ -7,8 +7,9 @@
 // y + THREADS·i and columns x + THREADS·j.
 // The workgroup walks K in steps of TILE, staging a TILE×TILE tile of x and one of w in
 // workgroup memory: each value fetched from global memory is used TILE times, and each thread
-// reuses every value it reads from workgroup memory 4 times. Edges (M, N, K not multiples of TILE) load zeros
-// into the tiles and skip the store. Each output sums over k in order, like the reference.
+// reuses every value it reads from workgroup memory 4 times. Edges (M, N, K not multiples of
+// TILE) load zeros into the tiles and skip the store. Each output sums over k in order, like
+// the reference.
 
 struct Dims {
     m: u32,

@@ -3,9 +3,9 @@
 //
 // Layout, row-major f32: x (M, K), w (N, K), out (M, N).
 // Dispatch: (ceil(N / TILE), ceil(M / TILE), 1) workgroups of THREADS×THREADS threads, each
-// thread owning 4×4 outputs, tiled exactly like matmul.wgsl. The only difference is the w tile: it is read along
-// w's rows (consecutive k, consecutive addresses) and stored as [k][col], so the inner loop is
-// the same as matmul's.
+// thread owning 4×4 outputs, tiled exactly like matmul.wgsl. The only difference is the w
+// tile: it is read along w's rows (consecutive k, consecutive addresses) and stored as
+// [k][col], so the inner loop is the same as matmul's.
 
 struct Dims {
     m: u32,

@@ -2,7 +2,7 @@
 // (T, 3C) into q, k and v; dispatched once per part.
 //
 // Layout, row-major f32: x (M, parts·W), out (M, W).
-// Dispatch: ceil(M·W / THREADS) workgroups of THREADS threads, split as (x, y) when that exceeds 65535;
+// Dispatch: ceil(M·W / THREADS) workgroups of THREADS threads, split as (x, y) past 65535;
 // element index = global x + global y · (threads in x), one output element per thread.
 
 struct Dims {

@@ -1,19 +1,26 @@
-// The page's state store and its one connection to the engine.
+// A playground's state store and its connection to the engine; and the full page built from one.
 //
 // All UI state lives in one store. User actions change the store; a change to an engine input
 // schedules one request to the worker at the next animation frame (so typing never queues up
 // work), and the worker's answer is written back into the store. Views only read the store and
-// call actions; the URL mirrors the shareable part of the state.
+// call actions. The page mirrors the shareable part of the state in the URL; an
+// <attention-playground> element (attention-playground.js) takes it from its attributes. Every
+// playground on a page shares one engine (engine-client.js).
 
-import { browserLanguage, LANGUAGES } from './i18n.js';
+import { browserLanguage } from './i18n.js';
+import { fromUrl, toUrl } from './url-state.js';
 import { mountViews } from './views/index.js';
 import { STEP_COUNT } from './views/steps.js';
+import { connectEngine, engineDebug } from './engine-client.js';
 
-const DEFAULTS = {
+/** The model a playground shows unless told otherwise. */
+export const DEFAULT_MODEL = new URL('./models/default/', import.meta.url).href;
+
+export const DEFAULTS = {
   text: '小明 喜欢 苹果',
   layer: 0,
   head: 0,
-  focus: null, // null = the last token
+  focus: null, // null = the last token; a number = a token index; a string = a word of the text
   step: 0,
   temperature: 1,
   topK: 0,
@@ -25,49 +32,6 @@ const DEFAULTS = {
 };
 const GENERATE_LIMIT = 20;
 
-/** The state fields that travel in the URL, with their short names and parsers. */
-const URL_FIELDS = {
-  text: ['text', String],
-  layer: ['layer', Number],
-  head: ['head', Number],
-  focus: ['focus', Number],
-  step: ['step', Number],
-  temperature: ['t', Number],
-  topK: ['k', Number],
-  topP: ['p', Number],
-  seed: ['seed', Number],
-  mask: ['mask', String],
-  lang: ['lang', String],
-  backend: ['backend', String],
-};
-
-function fromUrl(search) {
-  const params = new URLSearchParams(search);
-  const state = {};
-  for (const [field, [name, parse]] of Object.entries(URL_FIELDS)) {
-    if (!params.has(name)) continue;
-    const value = parse(params.get(name));
-    if (typeof value === 'number' && !Number.isFinite(value)) continue;
-    state[field] = value;
-  }
-  if (!['causal', 'bidirectional'].includes(state.mask)) delete state.mask;
-  if (!LANGUAGES.includes(state.lang)) delete state.lang;
-  if (!['auto', 'gpu', 'simd', 'scalar'].includes(state.backend)) delete state.backend;
-  return { state, embed: params.get('embed') === '1' };
-}
-
-function toUrl(state) {
-  const params = new URLSearchParams();
-  for (const [field, [name]] of Object.entries(URL_FIELDS)) {
-    const value = state[field];
-    if (value == null || value === DEFAULTS[field]) continue;
-    params.set(name, String(value));
-  }
-  if (state.embed) params.set('embed', '1');
-  const query = params.toString();
-  return query ? `?${query}` : location.pathname;
-}
-
 function createStore(initial) {
   let state = initial;
   const listeners = new Set();
@@ -77,47 +41,27 @@ function createStore(initial) {
       state = { ...state, ...patch };
       for (const listener of listeners) listener(state);
     },
-    subscribe: (listener) => listeners.add(listener),
-  };
-}
-
-/** Promise-based calls into the worker. */
-function connectWorker(onProgress) {
-  const worker = new Worker(new URL('./worker.js', import.meta.url), { type: 'module' });
-  const pending = new Map();
-  let nextId = 1;
-  worker.onmessage = ({ data }) => {
-    if (data.progress) { onProgress(data.progress); return; }
-    const call = pending.get(data.id);
-    pending.delete(data.id);
-    if (data.error) call.reject(Object.assign(new Error(data.error.message), { kind: data.error.kind }));
-    else call.resolve(data.result);
-  };
-  worker.onerror = (event) => {
-    for (const call of pending.values()) call.reject(Object.assign(new Error(event.message || 'worker failed'), { kind: 'wasm' }));
-    pending.clear();
-  };
-  return {
-    call(method, args) {
-      const id = nextId++;
-      return new Promise((resolve, reject) => {
-        pending.set(id, { resolve, reject });
-        worker.postMessage({ id, method, args });
-      });
+    /** Returns the function that unsubscribes. */
+    subscribe(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
     },
-    terminate: () => worker.terminate(),
   };
 }
 
 const ENGINE_INPUTS = ['text', 'mask', 'layer', 'head', 'focus', 'temperature', 'topK', 'topP'];
 
-export function start(root = document) {
-  const { state: fromLink, embed } = fromUrl(location.search);
+/**
+ * One playground mounted in `root` (the document, or an element's shadow root). `page` says
+ * whether it owns the document (title, language, embed mode). It does no work while inactive
+ * (an element far off-screen). `onUserChange(state)` is called after the learner changed it.
+ */
+export function createPlayground({ root, initial, page = false, active = true, modelUrl = DEFAULT_MODEL, onUserChange = () => {} }) {
   const store = createStore({
     ...DEFAULTS,
-    ...fromLink,
-    lang: fromLink.lang || browserLanguage(),
-    embed,
+    embed: false,
+    ...initial,
+    lang: initial.lang || browserLanguage(),
     // Filled by the engine; views read them.
     loading: { phase: 'wasm' },
     error: null,
@@ -131,23 +75,34 @@ export function start(root = document) {
     forwards: 0,
     ms: null,
     lostDevice: false,
+    restarted: null, // 'crash' | 'hang': the engine's worker was replaced and the view restored
     generating: false,
+    generated: null, // the last Generate: {text, temperature, tokens: [{text, probabilities}]}
     detailKey: null, // the key row whose sum the step-through writes out (null = the focus)
   });
 
-  let engine = null;
+  // A new worker knows no model: load ours again (from the HTTP cache) and ask for the view again.
+  const client = connectEngine({ onRestart: (why) => { store.set({ restarted: why }); load(); } });
   let inFlight = null;
   let dirty = false;
   let frame = 0;
+  let loads = 0; // the latest load wins
+  let wantsLoad = false; // asked to load while inactive
+  let ready = false; // the worker holds our model
 
-  const engineState = (s) => Object.fromEntries(ENGINE_INPUTS.map((k) => [k, s[k]]));
+  const engineState = (s) => ({ model: modelUrl, ...Object.fromEntries(ENGINE_INPUTS.map((k) => [k, s[k]])) });
+  const prefer = () => (store.get().backend === 'auto' ? null : store.get().backend);
+  const failed = (error, kind) => {
+    // A replaced worker is not the learner's problem: the restart restores the view.
+    if (error.kind !== 'restarted') store.set({ error: { kind: error.kind || kind, message: error.message } });
+  };
 
   /** Ask the worker for a fresh bundle; coalesces changes made while a request is running. */
   function refresh() {
-    if (!engine || store.get().loading) return Promise.resolve();
+    if (!active) { dirty = true; return Promise.resolve(); }
+    if (!ready || store.get().loading) return Promise.resolve();
     if (inFlight) { dirty = true; return inFlight; }
-    const request = engineState(store.get());
-    inFlight = engine.call('update', request).then((bundle) => {
+    inFlight = client.call('update', engineState(store.get())).then((bundle) => {
       const patch = {
         tokens: bundle.tokens,
         steps: bundle.steps || null,
@@ -159,10 +114,10 @@ export function start(root = document) {
         ms: bundle.ms,
       };
       if (bundle.lost) patch.lostDevice = true;
+      // A request that failed before (say, a setting the engine refused) is over once one works.
+      if (store.get().error?.kind === 'engine') patch.error = null;
       store.set(patch);
-    }, (error) => {
-      store.set({ error: { kind: error.kind || 'engine', message: error.message } });
-    }).finally(() => {
+    }, (error) => failed(error, 'engine')).finally(() => {
       inFlight = null;
       if (dirty) { dirty = false; schedule(); }
     });
@@ -182,72 +137,139 @@ export function start(root = document) {
   }
 
   async function load() {
-    engine?.terminate();
+    if (!active) { wantsLoad = true; return; }
+    wantsLoad = false;
+    const generation = ++loads;
+    ready = false;
+    // What is shown stays until the new answer replaces it (after a restart: the same view).
     store.set({ loading: { phase: 'wasm' }, error: null });
-    engine = connectWorker((p) => store.set({ loading: p }));
     try {
-      const { model, status } = await engine.call('load', {
-        modelUrl: new URL('models/default/', location.href).href,
-        prefer: store.get().backend === 'auto' ? null : store.get().backend,
+      const wanted = prefer();
+      const { model, status } = await client.load(modelUrl, wanted, (p) => {
+        if (generation === loads) store.set({ loading: p });
       });
+      if (generation !== loads) return;
+      ready = true;
       store.set({ model, status, loading: null });
-      await refresh();
+      // The worker may hold this model already, on another playground's backend; or the
+      // backend was changed while loading.
+      if (prefer() !== wanted || !onBackend(status, prefer())) await setBackend(store.get().backend);
+      else await refresh();
     } catch (error) {
-      store.set({ loading: null, error: { kind: error.kind || 'model', message: error.message } });
+      if (generation !== loads || error.kind === 'restarted') return;
+      store.set({ loading: null });
+      failed(error, 'model');
     }
   }
 
+  /** Whether the engine runs where `wanted` asks (null: where it chose itself). */
+  const onBackend = (status, wanted) => (wanted == null ? status.why !== 'asked' : status.kind === wanted);
+
+  /** Change the state; engine inputs schedule one request. */
+  function apply(patch) {
+    const before = store.get();
+    const next = { ...patch };
+    if ('text' in next && next.text !== before.text) Object.assign(next, { focus: next.focus ?? null, detailKey: null });
+    store.set(next);
+    if (ENGINE_INPUTS.some((k) => k in patch)) schedule();
+  }
+
+  async function setBackend(backend) {
+    store.set({ backend });
+    if (!ready || store.get().loading) return;
+    try {
+      await settle();
+      const status = await client.call('setBackend', { model: modelUrl, prefer: prefer() });
+      store.set({ status, lostDevice: false });
+      await refresh();
+    } catch (error) {
+      failed(error, 'engine');
+    }
+  }
+
+  const userChanged = () => onUserChange(store.get());
   const actions = {
-    set(patch) {
-      const before = store.get();
-      const next = { ...patch };
-      if ('text' in next && next.text !== before.text) Object.assign(next, { focus: null, detailKey: null });
-      store.set(next);
-      if (ENGINE_INPUTS.some((k) => k in patch)) schedule();
-    },
+    set(patch) { apply(patch); userChanged(); },
     step(delta) {
       const step = Math.min(STEP_COUNT - 1, Math.max(0, store.get().step + delta));
       store.set({ step });
+      userChanged();
     },
-    async setBackend(backend) {
-      store.set({ backend });
-      if (!engine || store.get().loading) return;
-      try {
-        await settle();
-        const status = await engine.call('setBackend', { prefer: backend === 'auto' ? null : backend });
-        store.set({ status, lostDevice: false });
-        await refresh();
-      } catch (error) {
-        store.set({ error: { kind: 'engine', message: error.message } });
-      }
-    },
+    async setBackend(backend) { await setBackend(backend); userChanged(); },
     async generate() {
       if (store.get().generating) return;
-      store.set({ generating: true });
+      store.set({ generating: true, generated: { text: store.get().text, temperature: store.get().temperature, tokens: [] } });
       try {
         for (let i = 0; i < GENERATE_LIMIT && store.get().generating; i++) {
           await settle();
           const { tokens, model } = store.get();
-          if (!tokens || tokens.truncated || tokens.ids.length >= model.n_positions) break;
+          if (!tokens || !model || tokens.truncated || tokens.ids.length >= model.n_positions) break;
           const s = store.get();
-          const sampled = await engine.call('sample', {
-            temperature: s.temperature, topK: s.topK, topP: s.topP, seed: s.seed + i,
+          const sampled = await client.call('sample', {
+            ...engineState(s), seed: s.seed + i,
           });
           if (!store.get().generating) break;
+          const run = store.get().generated;
+          const added = sampled.text.startsWith(s.text) ? sampled.text.slice(s.text.length) : sampled.text;
+          store.set({ generated: { ...run, text: sampled.text, tokens: [...run.tokens, { text: added, probabilities: sampled.probabilities }] } });
           actions.set({ text: sampled.text });
           await settle();
           await new Promise((r) => setTimeout(r, 180)); // let the new chip's animation be seen
         }
       } catch (error) {
-        store.set({ error: { kind: 'engine', message: error.message } });
+        failed(error, 'engine');
       } finally {
         store.set({ generating: false });
       }
     },
     stop: () => store.set({ generating: false }),
-    dismissError: () => store.set({ error: null, lostDevice: false }),
+    dismissError: () => store.set({ error: null, lostDevice: false, restarted: null }),
+    dismissLinkNotes: () => store.set({ linkNotes: [] }),
     retry: () => load(),
   };
+
+  const unmount = mountViews(root, store, actions, { page });
+  load();
+  return {
+    store,
+    actions,
+    settle,
+    /** The engine's raw methods for this playground's model (tests, the curious). */
+    call: (method, args) => client.call(method, { model: modelUrl, ...args }),
+    apply,
+    setBackend,
+    setModel(url) {
+      if (url === modelUrl) return;
+      modelUrl = url;
+      store.set({ model: null, tokens: null, steps: null, weights: null, stack: null, next: null });
+      load();
+    },
+    /** Near the viewport or not: an inactive playground sends nothing to the engine. */
+    setActive(near) {
+      if (active === near) return;
+      active = near;
+      if (!active) return;
+      if (wantsLoad) load();
+      else if (dirty) { dirty = false; schedule(); }
+    },
+    /** Removed from the page: give back the engine client; nothing more is sent. */
+    destroy() {
+      active = false;
+      loads++;
+      cancelAnimationFrame(frame);
+      frame = 0;
+      unmount();
+      client.release();
+    },
+  };
+}
+
+/** The full page: state from the link, kept in the link. */
+export function start(root = document) {
+  const { state: fromLink, notes: linkNotes, embed } = fromUrl(location.search);
+  // linkNotes: what the link asked for that could not be used as is (shown once, dismissible).
+  const playground = createPlayground({ root, initial: { ...fromLink, embed, linkNotes }, page: true });
+  const { store } = playground;
 
   // Keep the URL shareable: replace (not push) so typing does not flood the history.
   let urlFrame = 0;
@@ -255,16 +277,14 @@ export function start(root = document) {
     if (urlFrame) return;
     urlFrame = requestAnimationFrame(() => {
       urlFrame = 0;
-      const url = toUrl(store.get());
+      const url = toUrl(store.get(), DEFAULTS, location.pathname);
       if (url !== location.search && !(url === location.pathname && !location.search)) {
         history.replaceState(null, '', url);
       }
     });
   });
 
-  mountViews(root, store, actions);
-  // For tests and the curious: the store and raw engine calls.
-  window.__playground = { store, actions, call: (m, a) => engine.call(m, a), settle };
-  load();
-  return { store, actions };
+  // For tests and the curious: the store, raw engine calls, and the shared engine's counters.
+  window.__playground = { ...playground, engine: engineDebug };
+  return playground;
 }

@@ -2,9 +2,11 @@
 //
 //   <script src="https://…/widget.js" data-text="小明 喜欢 苹果"></script>
 //
-// and gets the playground's compact view in an iframe right there, sized to its content.
-// Optional attributes: data-lang="zh|en", data-mask="causal|bidirectional", data-layer,
-// data-head, data-focus, data-step, data-height (initial height in px).
+// and gets the playground's compact view in an iframe right there, sized to its content. It
+// needs no module scripts from the host (where they are allowed, <attention-playground> is the
+// lighter choice). Optional attributes: data-lang="zh|en", data-mask="causal|bidirectional",
+// data-layer, data-head, data-focus (a token index, or a word of the text: its last token),
+// data-step, data-height (initial height in px).
 
 (() => {
   const script = document.currentScript;

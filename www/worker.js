@@ -3,14 +3,19 @@
 // changed, and answers each request with everything the views need — all numbers come from the
 // engine; nothing is computed here.
 //
+// One worker serves every playground on the page (www/engine-client.js): it keeps one Playground
+// per model URL, and each request names the model and carries the whole state it needs.
+//
 // Protocol: the page posts {id, method, args}; the worker answers {id, result} or
-// {id, error: {kind, message}}, and posts {progress: {...}} while loading.
+// {id, error: {kind, message}}, and posts {id, progress: {...}} while that request loads.
 
 import init, { Playground } from './pkg/attention_playground.js';
 
-let playground = null;
-/** Text and mask of the cached forward pass; a new pass runs only when they change. */
-let cached = { text: null, mask: null, tokens: null };
+/** Model URL → { playground, cached: text and mask of its last forward pass and its tokens }. */
+const models = new Map();
+const noForward = () => ({ text: null, mask: null, tokens: null });
+/** The wasm module's exports, for its memory's size. */
+let wasm = null;
 
 class WorkerError extends Error {
   constructor(kind, message) {
@@ -19,12 +24,8 @@ class WorkerError extends Error {
   }
 }
 
-function progress(fields) {
-  postMessage({ progress: fields });
-}
-
 /** Fetch several files, reporting combined bytes as they arrive. */
-async function download(urls) {
+async function download(urls, progress) {
   const responses = await Promise.all(urls.map(async (url) => {
     const response = await fetch(url);
     if (!response.ok) throw new WorkerError('model', `${url}: HTTP ${response.status}`);
@@ -51,32 +52,42 @@ async function download(urls) {
   }));
 }
 
-async function load({ modelUrl, prefer }) {
+async function load({ modelUrl, prefer }, progress) {
+  const known = models.get(modelUrl);
+  if (known) return { model: known.playground.model(), status: known.playground.status() };
   progress({ phase: 'wasm' });
   try {
-    await init();
+    wasm = await init();
   } catch (e) {
     throw new WorkerError('wasm', String(e.message || e));
   }
   const [config, weights, tokenizer] = await download(
     ['config.json', 'model.safetensors', 'tokenizer.json'].map((f) => new URL(f, modelUrl).href),
+    progress,
   );
   progress({ phase: 'start' });
   const text = new TextDecoder();
+  let playground;
   try {
     playground = await Playground.load(text.decode(config), weights, text.decode(tokenizer), prefer || undefined);
   } catch (e) {
     throw new WorkerError('model', String(e.message || e));
   }
-  cached = { text: null, mask: null, tokens: null };
+  models.set(modelUrl, { playground, cached: noForward() });
   return { model: playground.model(), status: playground.status() };
+}
+
+function loaded(modelUrl) {
+  const entry = models.get(modelUrl);
+  if (!entry) throw new WorkerError('engine', 'the engine is not loaded');
+  return entry;
 }
 
 /**
  * Run the forward pass if the text or mask changed. The engine itself replaces a lost GPU by the
  * CPU and retries; a backend that changed under us is how we learn it happened.
  */
-async function ensureForward(text, mask) {
+async function ensureForward({ playground, cached }, text, mask) {
   if (cached.text === text && cached.mask === mask) return { lost: false };
   const before = playground.status().kind;
   cached.tokens = await playground.run(text, mask);
@@ -85,10 +96,25 @@ async function ensureForward(text, mask) {
   return { lost: before === 'gpu' && playground.status().kind !== 'gpu' };
 }
 
+/**
+ * The focus token: an index (clamped), null for the last token, or a word of the text — the
+ * last token of that word's first occurrence, i.e. the last token of the text up to its end.
+ */
+function focusIndex(playground, focus, text, count) {
+  const clamp = (i) => Math.min(Math.max(0, i), count - 1);
+  if (typeof focus === 'string') {
+    const at = focus === '' ? -1 : text.indexOf(focus);
+    return at < 0 ? count - 1 : clamp(playground.tokenize(text.slice(0, at + focus.length)).total - 1);
+  }
+  return focus == null ? count - 1 : clamp(focus);
+}
+
 /** Everything the views show for one state of the page. */
-async function update({ text, mask, layer, head, focus, temperature, topK, topP }) {
+async function update({ model: modelUrl, text, mask, layer, head, focus, temperature, topK, topP }) {
   const started = performance.now();
-  const { lost } = await ensureForward(text, mask);
+  const entry = loaded(modelUrl);
+  const { playground, cached } = entry;
+  const { lost } = await ensureForward(entry, text, mask);
   const tokens = cached.tokens;
   const bundle = { tokens, lost, status: playground.status(), forwards: playground.forwards() };
   const count = tokens.ids.length;
@@ -96,7 +122,7 @@ async function update({ text, mask, layer, head, focus, temperature, topK, topP 
     const model = playground.model();
     const l = Math.min(Math.max(0, layer), model.n_layer - 1);
     const h = Math.min(Math.max(0, head), model.n_head - 1);
-    const f = focus == null ? count - 1 : Math.min(Math.max(0, focus), count - 1);
+    const f = focusIndex(playground, focus, text, count);
     bundle.steps = playground.headSteps(l, h, f);
     bundle.weights = playground.attentionWeights();
     bundle.stack = playground.residualStream(f);
@@ -109,18 +135,35 @@ async function update({ text, mask, layer, head, focus, temperature, topK, topP 
 const METHODS = {
   load,
   update,
-  sample: ({ temperature, topK, topP, seed }) => playground.sample(temperature, topK, topP, seed >>> 0),
-  setBackend: async ({ prefer }) => {
-    const status = await playground.setBackend(prefer || undefined);
-    cached = { text: null, mask: null, tokens: null };
+  /** Sample after this text: another playground may have run a different one since. */
+  sample: async ({ model, text, mask, temperature, topK, topP, seed }) => {
+    const entry = loaded(model);
+    await ensureForward(entry, text, mask);
+    return entry.playground.sample(temperature, topK, topP, seed >>> 0);
+  },
+  /** No playground shows this model any more: give its memory back. */
+  unload: ({ modelUrl }) => {
+    models.get(modelUrl)?.playground.free();
+    models.delete(modelUrl);
+  },
+  setBackend: async ({ model, prefer }) => {
+    const entry = loaded(model);
+    const status = await entry.playground.setBackend(prefer || undefined);
+    entry.cached = noForward();
     return status;
   },
-  // For tests: the engine's own numbers straight from the wasm API, and a GPU failure on demand.
-  debugHeadSteps: ({ layer, head, focus }) => playground.headSteps(layer, head, focus),
-  debugLoseDevice: () => {
-    playground.simulateDeviceLoss();
-    cached = { text: null, mask: null, tokens: null };
+  // For tests: the engine's own numbers straight from the wasm API, and failures on demand — a
+  // lost GPU, a worker that dies (an uncaught error, after answering) and one that hangs.
+  debugHeadSteps: ({ model, layer, head, focus }) => loaded(model).playground.headSteps(layer, head, focus),
+  // For the soak test: the wasm memory's size (it only ever grows, so a leak shows).
+  debugMemory: () => ({ wasmBytes: wasm.memory.buffer.byteLength }),
+  debugLoseDevice: ({ model }) => {
+    const entry = loaded(model);
+    entry.playground.simulateDeviceLoss();
+    entry.cached = noForward();
   },
+  debugCrash: () => { setTimeout(() => { throw new Error('debugCrash: the worker died on purpose'); }); },
+  debugHang: () => { setTimeout(() => { for (;;); }); },
 };
 
 // One request at a time, in order: the engine holds a single cached forward pass.
@@ -129,8 +172,7 @@ self.onmessage = ({ data: { id, method, args } }) => {
   queue = queue.then(async () => {
     try {
       if (!METHODS[method]) throw new WorkerError('engine', `unknown method ${method}`);
-      if (method !== 'load' && !playground) throw new WorkerError('engine', 'the engine is not loaded');
-      const result = await METHODS[method](args || {});
+      const result = await METHODS[method](args || {}, (progress) => postMessage({ id, progress }));
       const transfer = result && result.weights instanceof Float32Array ? [result.weights.buffer] : [];
       postMessage({ id, result }, transfer);
     } catch (e) {

@@ -29,6 +29,32 @@ fn default_layer_norm_epsilon() -> f32 {
     1e-5
 }
 
+/// Caps far above any GPT-2 (the largest, XL, is 1600 wide with 48 layers and 50 257 tokens).
+/// They stop a typo in config.json from making the loader lay out more tensors than any file
+/// could hold, and keep products such as 4·C from overflowing.
+const MAX_DIMENSION: usize = 1 << 24;
+const MAX_LAYERS: usize = 1 << 10;
+
+/// serde's message names a line and column but not the field; say which field is wrong.
+fn describe_bad_config(text: &str, error: serde_json::Error) -> Error {
+    let fields = match serde_json::from_str::<serde_json::Value>(text) {
+        Ok(serde_json::Value::Object(fields)) => fields,
+        Ok(_) => return Error::Model("config.json must be a JSON object of named fields".into()),
+        Err(e) => return Error::Model(format!("config.json is not valid JSON: {e}")),
+    };
+    for name in ["n_embd", "n_layer", "n_head", "n_positions", "vocab_size"] {
+        match fields.get(name) {
+            None if name == "n_positions" => {}
+            None => return Error::Model(format!("config.json: {name} is missing")),
+            Some(value) if value.as_u64().is_none() => {
+                return Error::Model(format!("config.json: {name} must be a positive whole number, got {value}"))
+            }
+            Some(_) => {}
+        }
+    }
+    Error::Model(format!("config.json: {error}"))
+}
+
 impl GptConfig {
     pub fn from_json(text: &str) -> Result<Self> {
         /// `n_ctx`, read only when `n_positions` is absent.
@@ -37,7 +63,7 @@ impl GptConfig {
             n_ctx: Option<usize>,
         }
         let bad = |e: serde_json::Error| Error::Model(format!("config.json: {e}"));
-        let mut config: Self = serde_json::from_str(text).map_err(bad)?;
+        let mut config: Self = serde_json::from_str(text).map_err(|e| describe_bad_config(text, e))?;
         if config.n_positions == 0 {
             config.n_positions = serde_json::from_str::<Context>(text).map_err(bad)?.n_ctx.unwrap_or(0);
         }
@@ -56,6 +82,10 @@ impl GptConfig {
         for (name, value) in fields {
             if value == 0 {
                 return Err(Error::Model(format!("config.json: {name} must be positive")));
+            }
+            let most = if name == "n_layer" { MAX_LAYERS } else { MAX_DIMENSION };
+            if value > most {
+                return Err(Error::Model(format!("config.json: {name} is {value}, but at most {most} is supported")));
             }
         }
         if !self.n_embd.is_multiple_of(self.n_head) {

@@ -14,11 +14,35 @@
 //! | `V`  | vocabulary size                                     |
 //! | `P`  | context length, `n_positions`                       |
 //!
-//! Module map: [`tensor`] (host tensors) → [`backend`] (one trait; scalar reference, SIMD CPU,
-//! GPU) → [`attention`], [`gpt`] (the model, written once over any backend) → [`trace`] (what the
-//! page displays) → [`engine`] (picks a backend at run time and reads results back). Weights come
-//! from [`weights`], text from [`tokenizer`], sampling lives in [`sampling`], training in [`train`].
-//! The `wasm` module is the only one that knows about JavaScript.
+//! Module map: [`tensor`] (host tensors) → [`ops`] (one module per operation: reference
+//! forward and backward; [`simd`] their fast CPU products) → [`backend`] (one trait; scalar
+//! reference = the ops, SIMD CPU, GPU) →
+//! [`gpt`] (the model, written once over any backend) → [`trace`] (what the page displays) →
+//! [`engine`] (picks a backend at run time and reads results back) → [`views`] (the page's views
+//! of a pass). Weights come from [`weights`], text from [`tokenizer`], sampling lives in
+//! [`sampling`], training in [`train`] (threads: [`parallel`]). The `wasm` module is the only one
+//! that knows about JavaScript; the CLI, the `train` command and the model card are the binary's
+//! (`src/bin/attention-playground/`).
+//!
+//! ## Where each op lives
+//!
+//! | op | reference + backward | SIMD | WGSL (`shaders/`) | tests (`crate/tests/`) |
+//! |----|----------------------|------|-------------------|------------------------|
+//! | embedding | [`ops::embedding`] | the reference | `embed.wgsl` | golden, gpu, train |
+//! | linear, LM head | [`ops::linear`] | [`simd::matmul`], [`simd::matmul_transposed`] | `matmul.wgsl`, `matmul_transposed.wgsl` | simd, gpu, train |
+//! | layernorm | [`ops::layernorm`] | the reference | `layernorm.wgsl` | golden, gpu, train |
+//! | gelu | [`ops::gelu`] | the reference | `gelu.wgsl` | golden, gpu, train |
+//! | softmax | [`ops::softmax`] | the reference | `softmax.wgsl` | golden, gpu, mask |
+//! | attention: q·kᵀ, scale, mask, Σ w·v | [`ops::attention`] | [`simd::attention_scores`], [`simd::attention_values`] | `attention_scores.wgsl`, `scale.wgsl`, `mask.wgsl`, `attention_values.wgsl` | golden, mask, kv_cache, gpu, train |
+//! | residual add | [`ops::residual`] | the reference | `add.wgsl` | golden, gpu, train |
+//! | split of `c_attn` into q, k, v | [`ops::attention::split_columns`] | the reference | `split_columns.wgsl` | golden, gpu, train |
+//! | cross-entropy | [`ops::cross_entropy`] | — | — | train |
+//! | dropout | [`ops::dropout`] | — | — | train |
+//!
+//! "The reference": the SIMD backend runs that op's reference code (it costs O(T·C); only the
+//! products are worth vectorising). The GPU kernels and their constants are listed in one table,
+//! `backend/gpu/kernels.rs`. The trainer ([`train::model`]) calls the same ops, with its linear
+//! layers on the SIMD products.
 
 pub mod backend;
 pub mod bench;
@@ -30,6 +54,7 @@ pub mod gpt;
 pub mod ops;
 pub mod parallel;
 pub mod sampling;
+pub mod simd;
 pub mod tensor;
 pub mod tokenizer;
 pub mod trace;

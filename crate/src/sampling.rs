@@ -168,10 +168,12 @@ pub fn probability_steps(logits_row: &[f32], opts: &SamplingOptions) -> Result<P
     })
 }
 
-/// The `n` most probable tokens, most probable first (lowest id first on ties): the bars of
-/// the page's chart.
-pub fn top_n(probabilities: &[f32], n: usize) -> Vec<(u32, f32)> {
-    let mut ranked: Vec<(u32, f32)> = probabilities.iter().enumerate().map(|(i, &p)| (i as u32, p)).collect();
+/// The `n` tokens with the largest values, largest first (lowest id first on ties; NaN last):
+/// given scaled logits, the bars of the page's chart. Rank by scaled logits rather than by
+/// probabilities: at a low temperature the runners-up's probabilities round to 0 and would tie.
+pub fn top_n(values: &[f32], n: usize) -> Vec<(u32, f32)> {
+    let key = |v: f32| if v.is_nan() { f32::NEG_INFINITY } else { v };
+    let mut ranked: Vec<(u32, f32)> = values.iter().enumerate().map(|(i, &v)| (i as u32, key(v))).collect();
     ranked.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
     ranked.truncate(n);
     ranked
@@ -340,9 +342,21 @@ mod tests {
     }
 
     #[test]
-    fn top_n_ranks_by_probability_then_id() {
+    fn top_n_ranks_by_value_then_id() {
         assert_eq!(top_n(&[0.1, 0.4, 0.1, 0.4], 3), [(1, 0.4), (3, 0.4), (0, 0.1)]);
         assert_eq!(top_n(&[0.5, 0.5], 10).len(), 2);
+        assert_eq!(top_n(&[f32::NAN, -1.0], 2)[0].0, 1);
+    }
+
+    #[test]
+    fn scaled_logits_rank_runners_up_whose_probabilities_underflow() {
+        // At temperature 0.01 every token but the first has probability 0 in f32 ...
+        let logits = [9.0, -3.0, 1.0, 5.0, -1.0];
+        let s = probability_steps(&logits, &opts(0.01)).unwrap();
+        assert!(s.probabilities[1..].iter().all(|&p| p == 0.0));
+        // ... so ranking by probability would list ids 1, 2, 3; the scaled logits keep the order.
+        let ranked: Vec<u32> = top_n(&s.scaled, 4).iter().map(|r| r.0).collect();
+        assert_eq!(ranked, [0, 3, 2, 4]);
     }
 
     #[test]

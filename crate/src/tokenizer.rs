@@ -78,8 +78,14 @@ impl TextTokenizer {
     /// Tokenize `text` as is (no special tokens added).
     pub fn encode(&self, text: &str) -> Result<Encoded> {
         let encoding = self.inner.encode_char_offsets(text, false).map_err(|e| Error::Tokenizer(e.to_string()))?;
-        let pieces = encoding.get_tokens().iter().map(|t| self.readable(t)).collect();
-        Ok(Encoded { ids: encoding.get_ids().to_vec(), pieces, offsets: encoding.get_offsets().to_vec() })
+        let tokens = encoding.get_tokens();
+        let pieces = tokens.iter().map(|t| self.readable(t)).collect();
+        let offsets = self
+            .byte_level
+            .then(|| char_spans(text, tokens))
+            .flatten()
+            .unwrap_or_else(|| encoding.get_offsets().to_vec());
+        Ok(Encoded { ids: encoding.get_ids().to_vec(), pieces, offsets })
     }
 
     /// The text of a sequence of ids. Invalid UTF-8 (a cut character) becomes U+FFFD; an id the
@@ -143,6 +149,27 @@ fn fallback_byte(token: &str) -> Option<u8> {
         return None;
     }
     u8::from_str_radix(hex, 16).ok()
+}
+
+/// Each byte-level token's char range, from the bytes it stands for. The library's offsets
+/// cannot be used as they are: GPT-2's ByteLevel post-processor (`trim_offsets`) trims
+/// whitespace from them, so `" b"` starts at the `b` and a lone space gets an empty range
+/// (found by fuzzing). `None` when a token is not in the byte alphabet (a literal special token)
+/// or the bytes do not add up to the text.
+fn char_spans(text: &str, tokens: &[String]) -> Option<Vec<(usize, usize)>> {
+    let char_of_byte: Vec<usize> = text.chars().enumerate().flat_map(|(i, c)| std::iter::repeat_n(i, c.len_utf8())).collect();
+    let mut start = 0;
+    let spans = tokens
+        .iter()
+        .map(|token| {
+            let bytes = token.chars().map(|c| CHAR_TO_BYTE.get(&c)).collect::<Option<Vec<_>>>()?.len();
+            let end = start + bytes;
+            let span = (*char_of_byte.get(start)?, char_of_byte.get(end.checked_sub(1)?)? + 1);
+            start = end;
+            Some(span)
+        })
+        .collect::<Option<Vec<_>>>()?;
+    (start == text.len()).then_some(spans)
 }
 
 fn unknown(id: u32) -> String {
@@ -285,6 +312,12 @@ mod tests {
             let e = t.encode(text).unwrap();
             assert_eq!(t.decode(&e.ids).unwrap(), text);
             assert!(e.pieces.iter().all(|p| !p.contains('\u{FFFD}')), "{:?}", e.pieces);
+        }
+        // Its post-processor trims whitespace from the library's offsets; ours keep it.
+        let e = t.encode("a  b \t").unwrap();
+        let chars: Vec<char> = "a  b \t".chars().collect();
+        for (piece, &(start, end)) in e.pieces.iter().zip(&e.offsets) {
+            assert_eq!(&chars[start..end].iter().collect::<String>(), piece, "{:?}", e.offsets);
         }
     }
 }

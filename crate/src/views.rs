@@ -3,7 +3,7 @@
 //! token, the next-token probabilities, and a sample that finishes a cut character.
 //!
 //! Every view reads a recorded [`Trace`] (or its logits); none recomputes the math. The wasm
-//! API ([`crate::wasm`], in the browser) only converts arguments and results around these
+//! API (`wasm.rs`, in the browser) only converts arguments and results around these
 //! functions, the CLI's `trace` command prints the token view, and the model card numbers
 //! pieces with [`tokens_of`] too, so each rule exists once and is tested natively.
 
@@ -123,7 +123,9 @@ pub fn tokens_of(tokenizer: &TextTokenizer, context: usize, text: &str) -> Resul
                 part = 0;
                 return encoded.pieces[i].clone();
             }
-            part = if i > 0 && partial[i - 1] && offsets[i - 1] == offsets[i] { part + 1 } else { 1 };
+            // The cut character is the last one a piece reaches (a piece may begin with whole
+            // characters, such as the space before it): the next piece of the same character ends there too.
+            part = if i > 0 && partial[i - 1] && offsets[i - 1].1 == offsets[i].1 { part + 1 } else { 1 };
             let character = chars(kept_text, offsets[i].0, offsets[i].1 - offsets[i].0);
             format!("{character}{}", superscript(part))
         })
@@ -192,7 +194,13 @@ pub fn head_weights(trace: &Trace<Tensor>, layer: usize, head: usize) -> Result<
     if head >= n_head {
         return Err(outside(layer, head, 0, n_layer, n_head, t));
     }
-    Ok(&weights.data[head * t * t..(head + 1) * t * t])
+    Ok(of_head(weights, head))
+}
+
+/// Head `head`'s (T, TK) block of an (NH, T, TK) tensor of scores or weights.
+fn of_head(x: &Tensor, head: usize) -> &[f32] {
+    let block = x.shape[1] * x.shape[2];
+    &x.data[head * block..(head + 1) * block]
 }
 
 fn outside(layer: usize, head: usize, focus: usize, n_layer: usize, n_head: usize, t: usize) -> Error {
@@ -212,7 +220,7 @@ pub fn head_steps(trace: &Trace<Tensor>, config: &GptConfig, layer: usize, head:
     let a = &trace.layers[layer].attention;
     let cols = head * hs..(head + 1) * hs;
     let head_rows = |x: &Tensor| (0..t).flat_map(|j| x.row(j)[cols.clone()].to_vec()).collect::<Vec<f32>>();
-    let score_row = |x: &Tensor| x.data[(head * t + focus) * t..(head * t + focus + 1) * t].to_vec();
+    let score_row = |x: &Tensor| of_head(x, head)[focus * t..(focus + 1) * t].to_vec();
     let weights = score_row(&a.weights);
     Ok(HeadStepsView {
         layer,
@@ -252,6 +260,8 @@ pub struct StageView {
 pub struct TokenView {
     pub id: u32,
     pub text: String,
+    /// True when the token is only part of a character.
+    pub partial: bool,
 }
 
 #[derive(Debug, Serialize)]
@@ -267,6 +277,15 @@ pub struct StackView {
 /// `<id N>`, as the tokenizer's `decode` writes it.
 pub fn token_label(tokenizer: &TextTokenizer, id: u32) -> String {
     tokenizer.token_text(id).unwrap_or_else(|_| format!("<id {id}>"))
+}
+
+/// Whether a token alone is not whole characters: its bytes do not decode (as [`sample_whole_character`] checks).
+pub fn is_partial(tokenizer: &TextTokenizer, id: u32) -> bool {
+    tokenizer.decode(&[id]).is_ok_and(|text| text.contains(char::REPLACEMENT_CHARACTER))
+}
+
+fn token_view(tokenizer: &TextTokenizer, id: u32) -> TokenView {
+    TokenView { id, text: token_label(tokenizer, id), partial: is_partial(tokenizer, id) }
 }
 
 /// The residual stream of one token after each stage, with its length, and the most likely
@@ -288,7 +307,7 @@ pub fn residual_stream(trace: &Trace<Tensor>, tokenizer: &TextTokenizer, token: 
     }
     stages.push(stage("final", 0, &trace.final_norm));
     let id = sampling::argmax(trace.logits.row(token)).unwrap_or(0);
-    Ok(StackView { token, channels: trace.embeddings.cols(), stages, top: TokenView { id, text: token_label(tokenizer, id) } })
+    Ok(StackView { token, channels: trace.embeddings.cols(), stages, top: token_view(tokenizer, id) })
 }
 
 #[derive(Debug, Serialize)]
@@ -301,6 +320,8 @@ pub struct NextRow {
     pub probability: f32,
     /// False when top-k or top-p removed the token.
     pub kept: bool,
+    /// True when the token is only part of a character (a lone UTF-8 byte or a few).
+    pub partial: bool,
 }
 
 #[derive(Debug, Serialize)]
@@ -321,7 +342,8 @@ pub fn sampling_options(temperature: f32, top_k: u32, top_p: f32, seed: u64) -> 
     SamplingOptions {
         temperature,
         top_k: (top_k > 0).then_some(top_k as usize),
-        top_p: (top_p < 1.0).then_some(top_p),
+        // NaN is not "off": it goes on to the check that refuses it.
+        top_p: (!(top_p >= 1.0)).then_some(top_p),
         greedy: false,
         seed,
     }
@@ -352,6 +374,7 @@ pub fn probabilities(trace: &Trace<Tensor>, tokenizer: &TextTokenizer, opts: &Sa
                 exp: steps.exp[i],
                 probability: steps.probabilities[i],
                 kept: steps.kept[i],
+                partial: is_partial(tokenizer, id),
             }
         })
         .collect();

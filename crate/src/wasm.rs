@@ -215,8 +215,9 @@ impl Playground {
         to_js(&fill_from_logits(&run.trace.logits, &run.tokens.ids, mask, &self.tokenizer, top).map_err(js_error)?)
     }
 
-    /// Draw the next token from the cached logits with `seed`, and return the text with it
-    /// appended. When the token is only part of a character, the model runs again to finish it.
+    /// Draw the next token from the cached logits with `seed`: `ids` drawn, `text` with them
+    /// appended, and the `probabilities` they were drawn with. When the token is only part of a
+    /// character, the model runs again to finish it.
     pub async fn sample(&self, temperature: f32, top_k: u32, top_p: f32, seed: u32) -> Result<JsValue, JsError> {
         let opts = sampling_options(temperature, top_k, top_p, u64::from(seed));
         let (ids, logits, mask) = {

@@ -169,7 +169,7 @@ pub fn layout(config: &GptConfig) -> GptWeights<Vec<usize>> {
 ///
 /// Accepts HF's names with or without the `transformer.` prefix, f32, f16 or bf16 data, and an
 /// explicit `lm_head.weight` (kept only if it differs from `wte`). Every problem — a missing,
-/// misshapen, non-finite or unexpected tensor, a truncated file — is an [`Error::Model`] that
+/// misshapen, non-finite, absurdly large or unexpected tensor, a truncated file — is an [`Error::Model`] that
 /// names the tensor.
 pub fn load_safetensors(bytes: &[u8], config: &GptConfig) -> Result<HostWeights> {
     config.validate()?;
@@ -264,6 +264,11 @@ fn standard_normal(rng: &mut impl Rng) -> f32 {
     (-2.0 * u1.ln()).sqrt() * (std::f32::consts::TAU * u2).cos()
 }
 
+/// The largest weight magnitude accepted. Trained GPT-2 weights stay within a few dozen; a
+/// corrupt file (found by fuzzing) holds values like 1e37 that are finite yet overflow the
+/// forward pass into NaN, which would reach the page as probabilities of NaN.
+const MAX_WEIGHT: f32 = 1e4;
+
 /// Fetches tensors by HF name and remembers which were used, so leftovers can be reported.
 struct Reader<'a> {
     file: &'a SafeTensors<'a>,
@@ -308,6 +313,12 @@ impl Reader<'_> {
         };
         if let Some(i) = data.iter().position(|x| !x.is_finite()) {
             return Err(Error::Model(format!("tensor `{stored}` holds a non-finite value ({}) at index {i}", data[i])));
+        }
+        if let Some(i) = data.iter().position(|x| x.abs() > MAX_WEIGHT) {
+            return Err(Error::Model(format!(
+                "tensor `{stored}` holds {:e} at index {i}, far beyond any trained weight (at most {MAX_WEIGHT:e} in size): the file is probably corrupt",
+                data[i]
+            )));
         }
         self.used.insert(stored);
         Ok(Tensor::new(shape.to_vec(), data))

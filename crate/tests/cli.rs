@@ -330,6 +330,19 @@ fn train_writes_a_model_folder_the_engine_loads_with_its_card_and_figure() {
     let rewrite = cli(&["train", "--card-only", "--out", out_arg]);
     assert!(rewrite.status.success(), "{}", String::from_utf8_lossy(&rewrite.stderr));
     assert_eq!(std::fs::read_to_string(out_dir.join("README.md")).unwrap(), card);
+
+    // --card-notes puts each section of the notes where the card has room for it.
+    let notes = format!("{}/notes.md", dir.path());
+    std::fs::write(&notes, "A comment.\n<!-- section: title -->\n# Tiny pairs\n\n<!-- section: data -->\n- **pairs.txt**, made up.\n").unwrap();
+    let with_notes = cli(&["train", "--card-only", "--out", out_arg, "--card-notes", &notes]);
+    assert!(with_notes.status.success(), "{}", String::from_utf8_lossy(&with_notes.stderr));
+    let noted = std::fs::read_to_string(out_dir.join("README.md")).unwrap();
+    assert!(noted.starts_with("# Tiny pairs\n\n"), "{noted}");
+    assert!(noted.contains("## Data and licences\n\n- **pairs.txt**, made up.\n\n| source |"), "{noted}");
+    assert!(!noted.contains("A comment."));
+    std::fs::write(&notes, "<!-- section: licence -->\nCC0\n").unwrap();
+    let error = fails(&["train", "--card-only", "--out", out_arg, "--card-notes", &notes]);
+    assert!(error.contains("unknown section \"licence\""), "{error}");
 }
 
 /// The encoder end to end: trained on the GPT's tokenizer with BERT's objective, its config

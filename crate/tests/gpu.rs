@@ -1,5 +1,5 @@
 //! The GPU backend against the scalar reference: every op over random shapes, whole forward
-//! passes with their traces, KV-cache generation, and device loss.
+//! passes with their traces, KV-cache generation, buffer reuse, and device loss.
 //!
 //! These tests need a GPU adapter; Mesa's llvmpipe (`mesa-vulkan-drivers`) is enough. Without
 //! one they fail, unless `ATTN_ALLOW_NO_GPU=1` says that skipping is intended.
@@ -159,6 +159,37 @@ fn kv_cache_generation_equals_full_recomputation() {
     let cached = Tensor::new(full.shape.clone(), rows);
     let error = gpu_cases::compare(&[cached], &[full]).unwrap();
     println!("KV-cache logits vs full recomputation: largest difference {error:.2e}");
+}
+
+#[test]
+fn many_forward_passes_reuse_buffers_instead_of_creating_more() {
+    let Some(gpu) = gpu() else { return };
+    let (config, weights) = random_model(3);
+    let model = Gpt::new(config.clone(), gpu, &weights);
+    let ids: Vec<u32> = (0..config.n_positions as u32).map(|i| (i * 37) % config.vocab_size as u32).collect();
+    // One pass of every length and mask, traced as the page asks, its logits read back.
+    let every_shape = || {
+        for t in 1..=ids.len() {
+            for mask in [Mask::Causal, Mask::Bidirectional] {
+                let output = model.forward(&ids[..t], mask, None, true).unwrap();
+                read(&model.backend, &[&output.logits]);
+            }
+        }
+    };
+    let at_load = model.backend.buffers_created();
+    every_shape();
+    let warm = model.backend.buffers_created();
+    for _ in 0..4 {
+        every_shape();
+    }
+    let after = model.backend.buffers_created();
+    println!(
+        "buffers: {at_load} after loading, {warm} after one pass of each of {} shapes, {after} after {} passes more",
+        2 * ids.len(),
+        8 * ids.len()
+    );
+    assert!(warm > at_load, "a pass needs buffers of its own");
+    assert_eq!(after, warm, "passes of sizes already seen created new buffers");
 }
 
 #[test]

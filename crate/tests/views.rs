@@ -61,6 +61,16 @@ fn the_studys_sentence_is_whole_characters_and_an_unseen_one_is_numbered_by_its_
 }
 
 #[test]
+fn a_token_that_is_only_part_of_a_character_says_so() {
+    let tokenizer = shipped_tokenizer();
+    // Whole words and characters are not partial; the byte pieces of an unseen character are.
+    let ids = tokenizer.encode("小明 喜欢 苹果 鲸").unwrap().ids;
+    let partial: Vec<bool> = ids.iter().map(|&id| views::is_partial(&tokenizer, id)).collect();
+    let n = partial.len();
+    assert!(partial[..n - 3].iter().all(|&p| !p) && partial[n - 3..].iter().all(|&p| p), "{partial:?}");
+}
+
+#[test]
 fn text_past_the_context_is_cut_and_the_rest_given_back_to_show() {
     let tokenizer = shipped_tokenizer();
     let text = "He likes apples. ".repeat(20);
@@ -190,4 +200,11 @@ fn a_sample_finishes_a_cut_character_and_reports_each_tokens_probability() {
     // Greedy-like: top-k 1 leaves one token, drawn with probability 1.
     let only = block_on(views::sample_whole_character(&mut engine, &tokenizer, ids.clone(), logits, Mask::Causal, &sampling_options(1.0, 1, 1.0, 3))).unwrap();
     assert_eq!(only.probabilities[0], 1.0);
+}
+
+#[test]
+fn a_top_p_that_is_not_a_number_is_refused_not_taken_for_off() {
+    let logits = [1.0, 2.0, 3.0];
+    assert!(probability_steps(&logits, &sampling_options(1.0, 0, f32::NAN, 0)).is_err());
+    assert!(probability_steps(&logits, &sampling_options(1.0, 0, 1.0, 0)).unwrap().kept.iter().all(|&k| k));
 }

@@ -3,7 +3,8 @@
 //! picks whatever backend the browser offers; the last test forces the CPU ones.
 #![cfg(target_arch = "wasm32")]
 
-use attention_playground::wasm::{Playground, MAX_TEXT_CHARS};
+use attention_playground::views::MAX_TEXT_CHARS;
+use attention_playground::wasm::Playground;
 use attention_playground::weights::{random_weights, save_safetensors, SaveDtype};
 use attention_playground::GptConfig;
 use serde_json::{json, Value};
@@ -149,6 +150,10 @@ async fn sampling_is_seeded_and_appends_to_the_text() {
     assert_eq!(a, b);
     assert!(a["text"].as_str().unwrap().starts_with("ab"));
     assert!(!a["ids"].as_array().unwrap().is_empty());
+    // Each drawn token comes with the probability it was drawn with.
+    let probabilities = a["probabilities"].as_array().unwrap();
+    assert_eq!(probabilities.len(), a["ids"].as_array().unwrap().len());
+    assert!(probabilities.iter().all(|p| p.as_f64().is_some_and(|p| p > 0.0 && p <= 1.0)), "{probabilities:?}");
 }
 
 #[wasm_bindgen_test]
@@ -187,4 +192,49 @@ async fn backends_can_be_forced_and_agree() {
     for (a, b) in rows[0].iter().zip(&rows[1]) {
         assert!((a - b).abs() < 1e-5);
     }
+}
+
+/// Every export called with what a confused caller could send, each an error (a panic would
+/// trap and leave this module instance unusable), and then good calls on the same instance.
+#[wasm_bindgen_test]
+async fn bad_calls_leave_the_same_instance_working() {
+    let pg = playground().await;
+    let no_run_yet = [pg.head_steps(0, 0, 0).err(), pg.residual_stream(0).err(), pg.attention_weights().err()];
+    assert!(no_run_yet.iter().all(Option::is_some), "reads before any run must fail");
+    assert!(pg.probabilities(1.0, 0, 1.0, 10).is_err());
+    assert!(pg.sample(1.0, 0, 1.0, 1).await.is_err());
+
+    value(pg.run("hello".into(), "causal".into()).await);
+    for mask in ["", "Causal", "causal ", "<script>", "\0"] {
+        assert!(pg.run("x".into(), mask.into()).await.is_err(), "mask {mask:?}");
+    }
+    for (layer, head, focus) in [(L, 0, 0), (0, NH, 0), (0, 0, 5), (usize::MAX, usize::MAX, usize::MAX)] {
+        assert!(pg.head_steps(layer, head, focus).is_err(), "{layer} {head} {focus}");
+    }
+    assert!(pg.residual_stream(5).is_err());
+    assert!(pg.residual_stream(usize::MAX).is_err());
+    for (temperature, top_p) in [(0.0, 1.0), (-1.0, 1.0), (f32::NAN, 1.0), (f32::INFINITY, 1.0), (1.0, -1.0), (1.0, 0.0)] {
+        assert!(pg.probabilities(temperature, 0, top_p, 10).is_err(), "t {temperature}, p {top_p}");
+        assert!(pg.sample(temperature, 0, top_p, 1).await.is_err(), "t {temperature}, p {top_p}");
+    }
+    // Asking for more rows than there are tokens is not an error: there are only V.
+    assert_eq!(value(pg.probabilities(1.0, u32::MAX, 1.0, usize::MAX))["rows"].as_array().unwrap().len(), V);
+    for backend in ["quantum", "GPU", "<img>", "\u{0}"] {
+        assert!(pg.set_backend(Some(backend.into())).await.is_err(), "backend {backend:?}");
+    }
+    for bytes in [vec![], vec![0xFF; 8], u64::MAX.to_le_bytes().to_vec(), weights()[..100].to_vec()] {
+        assert!(Playground::load(config_json(), bytes, tokenizer_json(), None).await.is_err());
+    }
+    assert!(Playground::load("[]".into(), weights(), tokenizer_json(), None).await.is_err());
+    assert!(Playground::load(config_json(), weights(), "{}".into(), None).await.is_err());
+
+    // The same instance, still good for everything.
+    let run = value(pg.run("hello there".into(), "bidirectional".into()).await);
+    assert_eq!(run["ids"].as_array().unwrap().len(), 11);
+    assert_eq!(floats(&value(pg.head_steps(L - 1, NH - 1, 10))["weights"]).len(), 11);
+    assert_eq!(value(pg.residual_stream(10))["token"], json!(10));
+    let next = value(pg.probabilities(0.7, 5, 0.9, 10));
+    assert!((next["shown"].as_f64().unwrap() + next["others"].as_f64().unwrap() - 1.0).abs() < 1e-4);
+    assert!(value(pg.sample(0.7, 5, 0.9, 3).await)["text"].as_str().unwrap().starts_with("hello there"));
+    assert_eq!(pg.attention_weights().map_err(JsValue::from).unwrap().length() as usize, L * NH * 11 * 11);
 }

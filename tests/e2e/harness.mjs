@@ -27,10 +27,14 @@ function checkPrerequisites() {
 /**
  * Start the server and a browser. `webgpu: true` adds --enable-unsafe-webgpu (Chromium's
  * SwiftShader adapter); without it Chromium has navigator.gpu but no adapter — our "no WebGPU".
+ * `root`, `base` and `headers` serve another folder (a built site) under a sub-path with extra
+ * response headers; `override(path)` lets the server answer a path with other bytes (see
+ * scripts/serve.mjs).
  */
-export async function start({ webgpu = false } = {}) {
+export async function start({ webgpu = false, root = WWW, base = '/', headers = {}, override } = {}) {
   checkPrerequisites();
-  const { server, url } = await serve({ root: WWW });
+  const requests = [];
+  const { server, url } = await serve({ root, base, headers, override, onRequest: (rel) => requests.push(rel) });
   const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'ap-e2e-'));
   const args = [
     '--headless', '--no-sandbox', '--disable-quic', '--no-first-run', '--disable-background-networking',
@@ -44,8 +48,11 @@ export async function start({ webgpu = false } = {}) {
   context.on('page', (page) => page.on('dialog', (d) => { dialogs.push(d.message()); d.dismiss(); }));
   return {
     url,
+    server,
     context,
     dialogs,
+    /** Every path the server was asked for, page and worker alike, in order. */
+    requests,
     async stop() {
       await context.close();
       server.close();

@@ -177,7 +177,9 @@ test('generate appends sampled tokens, reproducibly for a seed, and can be stopp
   await page.waitForSelector('#stop:not([hidden])');
   await page.click('#stop');
   await page.waitForFunction(() => !window.__playground.store.get().generating, null, { polling: 50 });
-  assert.ok(await page.isVisible('#generate'));
+  // The views repaint on the next animation frame after the store changes.
+  await page.waitForSelector('#generate:not([hidden])', { timeout: 5_000 });
+  assert.ok(await page.isVisible('#stop') === false, 'the stop button hides again');
   await page.close();
 });
 
@@ -187,9 +189,10 @@ test('the step-through shows the engine’s own numbers for the chosen head', as
   const layer = model.n_layer - 1;
   const head = model.n_head - 1;
   const focus = Math.max(0, tokens.ids.length - 2);
-  await page.selectOption('#layer', String(layer));
-  await page.selectOption('#head', String(head));
-  await page.selectOption('#focus', String(focus));
+  // By value (the engine's index): the labels count from 1, so '1' would also match layer 1's label.
+  await page.selectOption('#layer', { value: String(layer) });
+  await page.selectOption('#head', { value: String(head) });
+  await page.selectOption('#focus', { value: String(focus) });
   await page.click('#step-list button[data-step="5"]');
   await h.settle(page);
   const truth = await page.evaluate((a) => window.__playground.call('debugHeadSteps', a), { layer, head, focus });
@@ -256,7 +259,7 @@ test('the URL restores the same view, and changes update the URL', async () => {
   assert.match(await page.textContent('#step-list button.current'), /掩码/);
   assert.equal(s.steps.focus, 0);
 
-  await page.selectOption('#head', '0');
+  await page.selectOption('#head', { value: '0' });
   await page.click('#step-next');
   await h.settle(page);
   await page.waitForFunction(() => location.search.includes('step=4'));

@@ -24,15 +24,31 @@ for (const lang of ['en', 'zh']) {
       const box = await page.$(`#${view}`);
       await box.screenshot({ path: `${h.SCREENSHOTS}/${view}-${lang}.png` });
     }
+    // What a newcomer opens: the words explained, the logit table, and the last step.
+    await page.click('.glossary summary');
+    await page.click('.softmax summary');
+    await page.click('#step-list button[data-step="5"]');
+    await h.settle(page);
+    for (const view of ['input', 'next', 'steps']) {
+      await (await page.$(`#${view}`)).screenshot({ path: `${h.SCREENSHOTS}/${view}-open-${lang}.png` });
+    }
     await page.close();
   });
 
   test(`phone width (${lang})`, async () => {
     const page = await h.open(env, `?lang=${lang}&text=${TEXT}&step=1`, { width: 390, height: 844 });
+    // A phone has a touch screen: its hints say "tap", not "hover" or "use ← →".
+    await (await page.context().newCDPSession(page)).send('Emulation.setTouchEmulationEnabled', { enabled: true, maxTouchPoints: 5 });
+    await page.reload();
+    await h.ready(page);
     await h.screenshot(page, `phone-${lang}`);
-    for (const view of ['input', 'next', 'steps']) {
+    for (const view of ['input', 'next', 'steps', 'maps', 'stack']) {
       await (await page.$(`#${view}`)).screenshot({ path: `${h.SCREENSHOTS}/phone-${view}-${lang}.png` });
     }
+    // Steps 4–6 have the widest table: its current column must be on screen.
+    await page.click('#step-list button[data-step="4"]');
+    await h.settle(page);
+    await (await page.$('#steps')).screenshot({ path: `${h.SCREENSHOTS}/phone-steps-softmax-${lang}.png` });
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
     assert.ok(overflow <= 1, `the page is ${overflow}px wider than the phone`);
     await page.close();

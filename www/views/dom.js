@@ -22,8 +22,19 @@ export function fmt(x, digits = 2) {
   return (s.startsWith('-') ? `−${s.slice(1)}` : s).replace(/^−(0\.0+)$/, '$1');
 }
 
-export function percent(p) {
+/**
+ * A probability as a percentage. `positive` says it is really above 0 even where it rounded to
+ * 0 (a kept token at a low temperature): then it reads "< 0.01%", never "0.00%".
+ */
+export function percent(p, positive = p > 0) {
+  if (positive && p < 0.00005) return '< 0.01%';
+  if (p === 0) return '0%';
   return `${(p * 100).toFixed(p >= 0.1 ? 1 : 2)}%`;
+}
+
+/** True on touch screens (no hover): hints then say "tap", not "hover" or "use ← →". */
+export function touchScreen() {
+  return window.matchMedia('(hover: none)').matches;
 }
 
 /** How a token's text is shown: spaces, line breaks and invisible characters made visible. */
@@ -37,6 +48,17 @@ export function tokenLabel(text) {
     if (code < 0x20) return String.fromCodePoint(0x2400 + code);
     return `⟨U+${code.toString(16).toUpperCase().padStart(4, '0')}⟩`;
   });
+}
+
+/**
+ * A predicted token, which may be only part of a character (`partial`): the tokenizer writes such
+ * bytes as `<E8 B6>`; they are replaced by `part` ("part of a character"), keeping any whole
+ * characters before them.
+ */
+export function candidateLabel(text, partial, part) {
+  if (!partial) return tokenLabel(text);
+  const whole = text.replace(/<[0-9A-F]{2}(?: [0-9A-F]{2})*>/g, '');
+  return whole === '' ? `‹${part}›` : `${tokenLabel(whole)}‹${part}›`;
 }
 
 /** A token quoted inside a sentence: without the leading space marker, unless that is all it is. */

@@ -1,4 +1,5 @@
-// Mounts every view and re-renders them once per animation frame after the store changes.
+// Mounts the views present in `root` and re-renders them once per animation frame after the
+// store changes. The full page has every section; an <attention-playground> only those of its view.
 
 import { mountShell } from './shell.js';
 import { mountTokens } from './tokens.js';
@@ -8,15 +9,30 @@ import { mountMaps } from './maps.js';
 import { mountStack } from './stack.js';
 import { mountMask } from './mask.js';
 
-export function mountViews(root, store, actions) {
-  const renders = [mountShell, mountTokens, mountNext, mountSteps, mountMaps, mountStack, mountMask]
-    .map((mount) => mount(root, actions));
+/** Each view and the section of index.html it lives in. */
+export const VIEW_SECTIONS = {
+  tokens: ['#input', mountTokens],
+  next: ['#next', mountNext],
+  steps: ['#steps', mountSteps],
+  maps: ['#maps', mountMaps],
+  stack: ['#stack', mountStack],
+  mask: ['#mask', mountMask],
+};
+
+/** Returns the function that stops the views from redrawing (the playground is going away). */
+export function mountViews(root, store, actions, { page = true } = {}) {
+  const mounts = Object.values(VIEW_SECTIONS).filter(([section]) => root.querySelector(section)).map(([, mount]) => mount);
+  const renders = [mountShell(root, actions, { page }), ...mounts.map((mount) => mount(root, actions))];
   let frame = 0;
   const render = () => {
     frame = 0;
     const state = store.get();
     for (const r of renders) r(state);
   };
-  store.subscribe(() => { if (!frame) frame = requestAnimationFrame(render); });
+  const unsubscribe = store.subscribe(() => { if (!frame) frame = requestAnimationFrame(render); });
   render();
+  return () => {
+    unsubscribe();
+    cancelAnimationFrame(frame);
+  };
 }

@@ -4,7 +4,7 @@
 
 import { t } from '../i18n.js';
 import { viridis, legend } from '../colors.js';
-import { el, fmt, proseLabel, tokenLabel } from './dom.js';
+import { el, fmt, proseLabel, tokenLabel, touchScreen } from './dom.js';
 
 const SVG = 'http://www.w3.org/2000/svg';
 const MASKED = '#d9d7d0';
@@ -36,7 +36,7 @@ export function mountMaps(root, actions) {
   let cursor = null; // [query, key] under the mouse or keyboard cursor
 
   function read(state) {
-    if (!geometry || !cursor) { readout.textContent = t(state.lang, 'maps.hover'); return; }
+    if (!geometry || !cursor) { readout.textContent = t(state.lang, touchScreen() ? 'maps.hover.touch' : 'maps.hover'); return; }
     const [i, j] = cursor;
     const hidden = !state.tokens.allowed[i * geometry.count + j];
     readout.textContent = t(state.lang, 'maps.readout', {
@@ -115,7 +115,7 @@ export function mountMaps(root, actions) {
       g.strokeRect(left + cursor[1] * cell + 1, top + cursor[0] * cell + 1, cell - 3, cell - 3);
     } else cursor = null;
     geometry = { values, labels, count, cell, left, top };
-    canvas.setAttribute('aria-label', t(state.lang, 'maps.heatmap', { layer: steps.layer, head: steps.head }));
+    canvas.setAttribute('aria-label', t(state.lang, 'maps.heatmap', { layer: steps.layer + 1, head: steps.head + 1 }));
     read(state);
     heatmapLegend.replaceChildren(
       legend('viridis', t(state.lang, 'legend.weights'), '0', '1'),
@@ -163,7 +163,7 @@ export function mountMaps(root, actions) {
     const count = tokens.ids.length;
     const size = 64;
     const rows = [el('div', { className: 'grid-row grid-head' }, el('span'),
-      ...Array.from({ length: model.n_head }, (_, h) => el('span', { textContent: `${t(state.lang, 'steps.head')} ${h}` })))];
+      ...Array.from({ length: model.n_head }, (_, h) => el('span', { textContent: t(state.lang, 'maps.grid.head', { head: h + 1 }) })))];
     for (let l = 0; l < model.n_layer; l++) {
       const thumbs = Array.from({ length: model.n_head }, (_, h) => {
         const values = headWeights(weights, model, count, l, h);
@@ -179,14 +179,15 @@ export function mountMaps(root, actions) {
         const selected = l === steps.layer && h === steps.head;
         const button = el('button', {
           type: 'button', className: `thumb${selected ? ' selected' : ''}`,
-          ariaLabel: t(state.lang, 'maps.thumb', { layer: l, head: h }), ariaPressed: String(selected),
-          title: t(state.lang, 'maps.thumb', { layer: l, head: h }),
+          ariaLabel: t(state.lang, 'maps.thumb', { layer: l + 1, head: h + 1 }), ariaPressed: String(selected),
+          title: t(state.lang, 'maps.thumb', { layer: l + 1, head: h + 1 }),
         }, c);
         button.addEventListener('click', () => actions.set({ layer: l, head: h }));
         return button;
       });
-      rows.push(el('div', { className: 'grid-row' }, el('span', { textContent: `${t(state.lang, 'steps.layer')} ${l}` }), ...thumbs));
+      rows.push(el('div', { className: 'grid-row' }, el('span', { textContent: t(state.lang, 'maps.grid.layer', { layer: l + 1 }) }), ...thumbs));
     }
+    grid.style.setProperty('--heads', String(model.n_head));
     grid.replaceChildren(...rows, legend('viridis', t(state.lang, 'legend.weights'), '0', '1'));
   }
 
@@ -206,7 +207,7 @@ export function mountMaps(root, actions) {
     const key = [state.weights, state.steps, state.lang];
     if (drawn && key.every((k, i) => k === drawn[i])) return;
     drawn = key;
-    $('#heatmap-caption').textContent = t(state.lang, 'maps.heatmap', { layer: state.steps.layer, head: state.steps.head });
+    $('#heatmap-caption').textContent = t(state.lang, 'maps.heatmap', { layer: state.steps.layer + 1, head: state.steps.head + 1 });
     $('#lines-caption').textContent = t(state.lang, 'maps.lines', { focus: proseLabel(state.tokens.display[state.steps.focus]) });
     draw(state);
     drawLines(state);

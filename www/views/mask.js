@@ -29,7 +29,7 @@ export function mountMask(root, actions) {
       }))));
     matrix.replaceChildren(
       el('table', {}, el('thead', {}, head), el('tbody', {}, ...rows)),
-      el('p', { className: 'legend-inline' },
+      el('p', { className: 'legend-inline' }, `${tr('mask.rows')} `,
         el('span', { className: 'swatch allowed', textContent: '✓' }), ` ${tr('mask.legend.allowed')}  `,
         el('span', { className: 'swatch blocked', textContent: '−∞' }), ` ${tr('mask.legend.blocked')}`));
   };

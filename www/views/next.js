@@ -1,8 +1,12 @@
-// (2) Next-token probabilities as bars, the sampling controls (temperature, top-k, top-p re-run
-// only the softmax on cached logits) and generation.
+// (2) Next-token probabilities as bars, what the model is (so its first guesses make sense), the
+// sampling controls (temperature, top-k, top-p re-run only the softmax on cached logits) and
+// generation, with each sampled token's probability.
 
 import { t } from '../i18n.js';
-import { el, fmt, percent, proseLabel, tokenLabel } from './dom.js';
+import { candidateLabel, el, fmt, percent, proseLabel, tokenLabel } from './dom.js';
+
+/** Above this temperature, generated text is likely babble: suggest going lower. */
+const BABBLE_TEMPERATURE = 0.5;
 
 export function mountNext(root, actions) {
   const $ = (sel) => root.querySelector(sel);
@@ -30,12 +34,19 @@ export function mountNext(root, actions) {
       if (Number(input.value) !== state[field]) input.value = String(state[field]);
       output.textContent = show(state[field], tr);
     }
-    if (document.activeElement !== seed) seed.value = String(state.seed);
+    if (root.activeElement !== seed) seed.value = String(state.seed);
     $('#generate').hidden = state.generating;
     $('#stop').hidden = !state.generating;
     const tokens = state.tokens;
     const full = tokens && state.model && (tokens.truncated || tokens.ids.length >= state.model.n_positions);
     $('#generate').disabled = !state.next || full;
+    if (state.model) {
+      const m = state.model;
+      $('#about-model-text').textContent = tr('about.text', {
+        layers: m.n_layer, heads: m.n_head, c: m.n_embd, vocab: m.vocab_size, context: m.n_positions,
+      });
+    }
+    renderGenerated(state, tr);
 
     const next = state.next;
     if (!next || !tokens || tokens.ids.length === 0) {
@@ -48,30 +59,57 @@ export function mountNext(root, actions) {
     $('#next-caption').textContent = tr('next.caption', {
       last: proseLabel(tokens.display[tokens.ids.length - 1]),
       vocab: next.vocab,
+      n: next.rows.length,
     });
+    const part = tr('tokens.part');
     bars.replaceChildren(...next.rows.map((row) => el('li', {
-      className: `bar${row.kept ? '' : ' cut'}`,
-      title: row.kept ? `id ${row.id}` : `id ${row.id} · ${tr('next.cut')}`,
+      className: `bar${row.kept ? '' : ' cut'}${row.partial ? ' partial' : ''}`,
+      title: [`id ${row.id}`, row.partial ? part : '', row.kept ? '' : tr('next.cut')].filter(Boolean).join(' · '),
       dataset: { id: String(row.id), probability: String(row.probability) },
     },
-    el('span', { className: 'bar-token', textContent: tokenLabel(row.text) }),
+    el('span', { className: 'bar-token', textContent: candidateLabel(row.text, row.partial, part) }),
     el('span', { className: 'bar-track' }, el('span', { className: 'bar-fill', style: { width: `${(row.probability * 100).toFixed(2)}%` } })),
-    el('span', { className: 'bar-value', textContent: percent(row.probability) })),
+    el('span', { className: 'bar-value', textContent: percent(row.probability, row.kept) })),
     ), el('li', { className: 'bar others', dataset: { probability: String(next.others) } },
       el('span', { className: 'bar-token', textContent: tr('next.others', { n: next.vocab - next.rows.length }) }),
       el('span', { className: 'bar-track' }, el('span', { className: 'bar-fill', style: { width: `${(next.others * 100).toFixed(2)}%` } })),
-      el('span', { className: 'bar-value', textContent: percent(next.others) })));
+      // Without top-k/top-p every other token keeps a (maybe tiny) probability.
+      el('span', { className: 'bar-value', textContent: percent(next.others, next.others > 0 || (state.topK === 0 && state.topP >= 1)) })));
     $('#next-shown').textContent = [tr('next.shown', { sum: percent(next.shown), n: next.rows.length }), full ? tr('next.full') : '']
       .filter(Boolean).join(' ');
 
+    // Rows are ranked by scaled logit, so the first holds the largest, which exp subtracts; a
+    // kept row's exp ÷ probability is the softmax denominator Σ over the kept tokens.
+    const max = fmt(next.rows[0].scaled, 3);
+    const kept = next.rows.find((row) => row.kept && row.probability > 0);
+    const params = { t: state.temperature.toFixed(2), max };
     const head = el('tr', {}, ...['next.col.token', 'next.col.logit', 'next.col.scaled', 'next.col.exp', 'next.col.prob']
-      .map((key) => el('th', { scope: 'col', textContent: tr(key, { t: state.temperature.toFixed(2) }) })));
+      .map((key) => el('th', { scope: 'col', textContent: tr(key, params) })));
     const rows = next.rows.slice(0, 5).map((row) => el('tr', {},
-      el('th', { scope: 'row', textContent: tokenLabel(row.text) }),
+      el('th', { scope: 'row', textContent: candidateLabel(row.text, row.partial, part) }),
       el('td', { textContent: fmt(row.logit, 3) }),
       el('td', { textContent: fmt(row.scaled, 3) }),
-      el('td', { textContent: row.exp.toPrecision(3) }),
-      el('td', { textContent: percent(row.probability) })));
-    $('#softmax-table').replaceChildren(el('thead', {}, head), el('tbody', {}, ...rows));
+      el('td', { textContent: row.exp === 0 ? '≈ 0' : row.exp.toPrecision(3) }),
+      el('td', { textContent: row.kept ? `${row.exp.toPrecision(3)} ÷ Σ = ${percent(row.probability, true)}` : tr('next.cut') })));
+    const foot = kept
+      ? el('tfoot', {}, el('tr', {}, el('td', { colSpan: 5, textContent: tr('next.softmax.sum', { sum: (kept.exp / kept.probability).toPrecision(4), max }) })))
+      : null;
+    $('#softmax-table').replaceChildren(el('thead', {}, head), el('tbody', {}, ...rows), foot);
   };
+
+  /** The tokens the last Generate drew, each with its probability, while the text is still theirs. */
+  function renderGenerated(state, tr) {
+    const box = $('#generated');
+    const run = state.generated;
+    box.hidden = !run || run.tokens.length === 0 || run.text !== state.text;
+    if (box.hidden) return;
+    box.querySelector('.generated-tokens').replaceChildren(
+      el('span', { className: 'generated-label', textContent: tr('next.generated') }),
+      ...run.tokens.map((token) => el('span', { className: 'sampled' },
+        el('span', { className: 'sampled-text', textContent: tokenLabel(token.text) }),
+        el('span', { className: 'sampled-p', textContent: token.probabilities.map((p) => percent(p)).join(' × ') }))),
+    );
+    const hint = run.temperature > BABBLE_TEMPERATURE ? tr('next.generated.hint', { t: run.temperature.toFixed(2) }) : tr('next.generated.low');
+    box.querySelector('.generated-hint').textContent = hint;
+  }
 }

@@ -1,6 +1,8 @@
 // The frame around the views: static labels in the chosen language, the language switch,
 // download progress, error messages, engine status and backend switch, and the compact
-// embedded mode (which reports its height to the page that embeds it).
+// embedded mode (which reports its height to the page that embeds it). Only the page (`page`)
+// sets the document's title, language and embed mode; in an element the language is set on the
+// element's own root, and parts the element leaves out (header, engine footer) are skipped.
 
 import { t } from '../i18n.js';
 
@@ -10,33 +12,45 @@ function bytes(n) {
   return n >= 1 << 20 ? `${(n / (1 << 20)).toFixed(1)} MB` : `${Math.round(n / 1024)} KB`;
 }
 
-export function mountShell(root, actions) {
+export function mountShell(root, actions, { page = true } = {}) {
   const $ = (sel) => root.querySelector(sel);
   const progress = $('#progress');
   const error = $('#error');
   const badge = $('#status-badge');
-  $('#lang-switch').addEventListener('click', () => {
-    actions.set({ lang: document.documentElement.lang === 'zh-CN' ? 'en' : 'zh' });
+  const langSwitch = $('#lang-switch');
+  const engineStatus = $('#engine-status');
+  const backend = $('#backend');
+  const langRoot = page ? document.documentElement : root.firstElementChild;
+  langSwitch?.addEventListener('click', () => {
+    actions.set({ lang: lang === 'zh' ? 'en' : 'zh' });
   });
   error.querySelector('.error-retry').addEventListener('click', () => actions.retry());
   error.querySelector('.error-dismiss').addEventListener('click', () => actions.dismissError());
-  $('#backend').addEventListener('change', (e) => actions.setBackend(e.target.value));
+  backend?.addEventListener('change', (e) => actions.setBackend(e.target.value));
+  // Only the page has it: an element's attributes are its author's, not a shared link.
+  const linkNote = $('#link-note');
+  linkNote?.querySelector('.link-note-dismiss').addEventListener('click', () => actions.dismissLinkNotes());
 
   let lang = null;
+  let linkNotes = null;
+  let linkNotesLang = null;
   let embedObserver = null;
   return (state) => {
     const tr = (key, params) => t(state.lang, key, params);
     if (lang !== state.lang) {
       lang = state.lang;
-      document.documentElement.lang = lang === 'zh' ? 'zh-CN' : 'en';
+      langRoot.lang = lang === 'zh' ? 'zh-CN' : 'en';
       for (const node of root.querySelectorAll('[data-i18n]')) node.textContent = tr(node.dataset.i18n);
-      $('#text-input').placeholder = tr('input.placeholder');
-      $('#lang-switch').textContent = tr('lang.switch');
-      $('#lang-switch').setAttribute('aria-label', tr('lang.switch.label'));
-      document.title = tr('title');
+      const input = $('#text-input');
+      if (input) input.placeholder = tr('input.placeholder');
+      if (langSwitch) {
+        langSwitch.textContent = tr('lang.switch');
+        langSwitch.setAttribute('aria-label', tr('lang.switch.label'));
+      }
+      if (page) document.title = tr('title');
     }
 
-    document.body.classList.toggle('embed', state.embed);
+    if (page) document.body.classList.toggle('embed', state.embed);
     if (state.embed && !embedObserver && window.parent !== window) {
       embedObserver = new ResizeObserver(() => {
         window.parent.postMessage({ type: 'attention-playground:height', height: document.documentElement.scrollHeight }, '*');
@@ -68,16 +82,36 @@ export function mountShell(root, actions) {
       progress.querySelector('.progress-text').textContent = text;
     }
 
-    const problem = state.error || (state.lostDevice ? { kind: 'lost' } : null);
+    const problem = state.error || (state.lostDevice ? { kind: 'lost' } : null)
+      || (state.restarted ? { kind: `restarted-${state.restarted}` } : null);
     error.hidden = !problem;
     if (problem) {
-      const key = { model: 'error.model', wasm: 'error.wasm', lost: 'error.lost' }[problem.kind] || 'error.engine';
+      const key = {
+        model: 'error.model', wasm: 'error.wasm', lost: 'error.lost',
+        'restarted-crash': 'error.restarted.crash', 'restarted-hang': 'error.restarted.hang',
+      }[problem.kind] || 'error.engine';
       error.querySelector('.error-text').textContent = tr(key, { message: problem.message || '' });
-      error.querySelector('.error-retry').hidden = problem.kind === 'lost';
+      error.querySelector('.error-retry').hidden = ['lost', 'restarted-crash', 'restarted-hang'].includes(problem.kind);
       error.dataset.kind = problem.kind;
     }
 
+    if (linkNote && (linkNotes !== state.linkNotes || lang !== linkNotesLang)) {
+      linkNotes = state.linkNotes;
+      linkNotesLang = lang;
+      linkNote.hidden = !linkNotes?.length;
+      if (linkNotes?.length) {
+        // The raw value is the link's, not ours: quoted short, and only ever as text.
+        const quote = (raw) => (Array.from(raw).length > 40 ? `${Array.from(raw).slice(0, 40).join('')}…` : raw);
+        const sentences = linkNotes.map((n) => (n.name === 'text'
+          ? tr('link.cut', { max: Array.from(n.value).length })
+          : tr(`link.${n.outcome}`, { name: n.name, raw: quote(n.raw), value: n.value })));
+        // Chinese runs sentences together; English puts a space between them.
+        linkNote.querySelector('.link-note-text').textContent = [...sentences, tr('link.rest')].join(lang === 'zh' ? '' : ' ');
+      }
+    }
+
     const status = state.status;
+    if (!badge) return;
     badge.textContent = status ? tr('status.backend', { backend: tr(BACKEND_LABEL[status.kind]) }) : tr('load.wasm');
     badge.dataset.backend = status ? status.kind : '';
     const lines = [];
@@ -89,8 +123,8 @@ export function mountShell(root, actions) {
     }
     if (state.ms != null) lines.push(tr('status.time', { ms: state.ms.toFixed(1) }));
     lines.push(tr('status.forwards', { n: state.forwards }));
-    $('#engine-status').textContent = lines.join(' · ');
-    $('#engine-status').title = status?.reason || '';
-    $('#backend').value = state.backend;
+    engineStatus.textContent = lines.join(' · ');
+    engineStatus.title = status?.reason || '';
+    backend.value = state.backend;
   };
 }

@@ -8,6 +8,8 @@ import { el, tokenLabel } from './dom.js';
 // The brief's sentence, a translation in progress (the default model was trained on
 // `Chinese | English` pairs: watch the English attend back to the Chinese), and plain English.
 const EXAMPLES = ['小明 喜欢 苹果', '他 喜欢 户外 运动 | He likes', 'I want to'];
+/** Four Chinese characters in a row: longer than most words, so probably typed without spaces. */
+const UNSPACED_CHINESE = /\p{Script=Han}{4}/u;
 
 export function mountTokens(root, actions) {
   const input = root.querySelector('#text-input');
@@ -40,7 +42,7 @@ export function mountTokens(root, actions) {
       const old = chips[i];
       if (old && old.key === key) return old;
       const label = tokenLabel(tokens.display[i]);
-      const title = [`#${i}  id ${id}`, tr('tokens.pick')];
+      const title = [tr('tokens.title', { n: i + 1, id }), tr('tokens.pick')];
       if (tokens.partial[i]) title.push(tr('tokens.part'));
       if (tokens.display[i].startsWith(' ')) title.push(tr('tokens.space'));
       const node = el('button', {
@@ -65,6 +67,11 @@ export function mountTokens(root, actions) {
     });
 
     const parts = [tr('tokens.count', { n: tokens.ids.length })];
+    // Name the characters spelled in bytes; a long run of Chinese without spaces is the usual
+    // cause, as the model's data separates words with spaces.
+    const cut = [...new Set(tokens.display.filter((_, i) => tokens.partial[i]).map((d) => d.replace(/[⁰¹²³⁴⁵⁶⁷⁸⁹]+$/u, '')))];
+    if (cut.length) parts.push(tr('tokens.partial.note', { chars: cut.join(' ') }));
+    if (UNSPACED_CHINESE.test(state.text)) parts.push(tr('tokens.spaces.note'));
     if (tokens.truncated) parts.push(tr('tokens.truncated', { max: tokens.context, dropped: tokens.total - tokens.ids.length }));
     note.textContent = parts.join(' · ');
     note.classList.toggle('warn', tokens.truncated);

@@ -9,11 +9,12 @@
 use std::future::Future;
 
 use crate::backend::{Backend, BackendKind};
-use crate::ops::attention::{apply_mask, attention_scores, attention_values, scale, Mask};
+use crate::ops::attention::{apply_mask, attention_scores, attention_values, scale, split_columns, Mask};
 use crate::ops::embedding::embed;
 use crate::ops::gelu::gelu;
 use crate::ops::layernorm::layernorm;
 use crate::ops::linear::{matmul, matmul_transposed};
+use crate::ops::residual::add_in_place;
 use crate::ops::softmax::softmax_rows;
 use crate::{Result, Tensor};
 
@@ -137,19 +138,18 @@ impl Backend for Scalar {
 
     fn add(&self, a: &Tensor, b: &Tensor) -> Tensor {
         assert_eq!(a.shape, b.shape, "add: shapes differ");
-        Tensor::new(a.shape.clone(), a.data.iter().zip(&b.data).map(|(x, y)| x + y).collect())
+        let mut out = a.clone();
+        add_in_place(&mut out.data, &b.data);
+        out
     }
 
     fn split_columns(&self, x: &Tensor, n: usize) -> Vec<Tensor> {
         let (m, cols) = dims2(x, "split_columns");
         assert!(n > 0 && cols % n == 0, "split_columns: {cols} columns do not split into {n}");
         let width = cols / n;
-        (0..n)
-            .map(|part| {
-                let data = x.data.chunks_exact(cols).flat_map(|row| &row[part * width..][..width]).copied().collect();
-                Tensor::new([m, width], data)
-            })
-            .collect()
+        let mut parts: Vec<Tensor> = (0..n).map(|_| Tensor::zeros([m, width])).collect();
+        split_columns(&mut parts.iter_mut().map(|p| &mut p.data[..]).collect::<Vec<_>>(), &x.data, width);
+        parts
     }
 
     fn concat_rows(&self, a: &Tensor, b: &Tensor) -> Tensor {

@@ -13,8 +13,8 @@
 //! its backend (`Backend::attention`), the trainer through [`self_attention_forward`],
 //! which runs the same functions on B sequences of the fused `c_attn` output.
 //!
-//! - SIMD twin: `backend/simd.rs` (`attention_scores`, `attention_values`: the products on the
-//!   SIMD kernels; scale, mask and softmax are these).
+//! - SIMD twin: `simd/mod.rs` (`attention_scores`, `attention_values`: the products on the SIMD
+//!   kernels; scale, mask and softmax are these).
 //! - WGSL: `shaders/attention_scores.wgsl`, `shaders/scale.wgsl`, `shaders/mask.wgsl`,
 //!   `shaders/softmax.wgsl`, `shaders/attention_values.wgsl`.
 //! - Tests: `tests/golden.rs`, `tests/mask.rs`, `tests/kv_cache.rs`, `tests/gpu.rs`,
@@ -83,6 +83,17 @@ impl<T> AttentionSteps<T> {
 
     pub fn from_tensors([q, k, v, scores, scaled, masked, weights, out]: [T; 8]) -> Self {
         Self { q, k, v, scores, scaled, masked, weights, out }
+    }
+}
+
+/// x: (M, n·W) → n blocks (M, W), one per entry of `parts`: `c_attn`'s fused output split into
+/// q, k and v. (`shaders/split_columns.wgsl` on the GPU.)
+pub fn split_columns(parts: &mut [&mut [f32]], x: &[f32], width: usize) {
+    let n = parts.len();
+    for (row, x_row) in x.chunks_exact(n * width).enumerate() {
+        for (part, out) in parts.iter_mut().enumerate() {
+            out[row * width..][..width].copy_from_slice(&x_row[part * width..][..width]);
+        }
     }
 }
 
@@ -155,13 +166,7 @@ pub fn self_attention_forward(out: &mut [f32], att: &mut [f32], qkv: &[f32], t: 
         let mut scores = vec![0.0; nh * t * t];
         for (bi, (out_b, att_b)) in out.chunks_exact_mut(t * c).zip(att.chunks_exact_mut(nh * t * t)).enumerate() {
             let qkv_b = &qkv[(b0 + bi) * t * 3 * c..][..t * 3 * c];
-            for (row, ((q_t, k_t), v_t)) in
-                qkv_b.chunks_exact(3 * c).zip(q.chunks_exact_mut(c).zip(k.chunks_exact_mut(c)).zip(v.chunks_exact_mut(c)))
-            {
-                q_t.copy_from_slice(&row[..c]);
-                k_t.copy_from_slice(&row[c..2 * c]);
-                v_t.copy_from_slice(&row[2 * c..]);
-            }
+            split_columns(&mut [&mut q, &mut k, &mut v], qkv_b, c);
             attention_scores(&mut scores, &q, &k, t, t, nh, c);
             scale(&mut scores, scale_by);
             apply_mask(&mut scores, t, t, mask, 0);

@@ -8,17 +8,17 @@
 //! ```
 //!
 //! [`matmul`] and [`matmul_transposed`] are the reference, plain loops. The trainer runs the
-//! same products on the SIMD kernels ([`crate::backend::simd::matmul`] and
-//! [`crate::backend::simd::matmul_transposed`], tested against the reference), with the rows of
+//! same products on the SIMD kernels ([`crate::simd::matmul`] and
+//! [`crate::simd::matmul_transposed`], tested against the reference), with the rows of
 //! each product split over threads.
 //!
-//! - SIMD twin: `backend/simd.rs` (`matmul`, `matmul_transposed`) over `backend/simd/kernels.rs`.
+//! - SIMD twin: `simd/mod.rs` (`matmul`, `matmul_transposed`) over `simd/kernels.rs`.
 //! - WGSL: `shaders/matmul.wgsl`, `shaders/matmul_transposed.wgsl`.
 //! - Tests: `tests/simd.rs` and the kernels' own unit test (SIMD against this reference),
 //!   `tests/gpu.rs` (WGSL against it), `tests/train.rs` (`matmul_…`, `linear_backward_…` and
 //!   `tied_head_backward_matches_finite_differences`, `an_explicit_lm_head_is_trained_as_the_engine_runs_it`).
 
-use crate::backend::simd;
+use crate::simd;
 use crate::parallel::for_each_row_block;
 
 /// Σ a[i] · b[i]

@@ -7,19 +7,12 @@
 //! [`crate::backend::Backend`] trait; the trainer ([`crate::train::model`]) calls them on
 //! batches. Nothing else computes a forward pass.
 //!
-//! | op | reference + backward | SIMD twin | WGSL (`shaders/`) | tests (`crate/tests/`) |
-//! |----|----------------------|-----------|-------------------|------------------------|
-//! | embedding | [`embedding`] | — | `embed.wgsl` | golden, gpu, train |
-//! | linear (matmul, LM head) | [`linear`] | `backend/simd.rs` `matmul`, `matmul_transposed` | `matmul.wgsl`, `matmul_transposed.wgsl` | simd, gpu, train |
-//! | layernorm | [`layernorm`] | — | `layernorm.wgsl` | golden, gpu, train |
-//! | gelu | [`gelu`] | — | `gelu.wgsl` | golden, gpu, train |
-//! | softmax | [`softmax`] | — | `softmax.wgsl` | golden, gpu, mask |
-//! | attention (scores, scale, mask, values) | [`attention`] | `backend/simd.rs` `attention_scores`, `attention_values` | `attention_scores.wgsl`, `scale.wgsl`, `mask.wgsl`, `attention_values.wgsl` | golden, mask, kv_cache, gpu, train |
-//! | cross-entropy | [`cross_entropy`] | — | — | train |
-//! | dropout | [`dropout`] | — | — | train |
+//! The crate's documentation (`lib.rs`) has the map: for each op, where its reference, SIMD
+//! and WGSL versions and its tests are.
 //!
-//! The residual add and the column split of `c_attn` are one line each and live in the scalar
-//! backend (`shaders/add.wgsl`, `shaders/split_columns.wgsl` on the GPU).
+//! Two steps that are data movement rather than math also live here once: the residual add
+//! ([`residual`]) and the split of `c_attn`'s fused output into q, k and v
+//! ([`attention::split_columns`]).
 
 pub mod attention;
 pub mod cross_entropy;
@@ -28,4 +21,5 @@ pub mod embedding;
 pub mod gelu;
 pub mod layernorm;
 pub mod linear;
+pub mod residual;
 pub mod softmax;

@@ -15,6 +15,7 @@ use crate::ops::embedding::{embedding_backward, embedding_forward};
 use crate::ops::gelu::{gelu, gelu_backward};
 use crate::ops::layernorm::{layernorm_backward, layernorm_forward};
 use crate::ops::linear::{head_backward, head_forward, linear_backward, linear_forward};
+use crate::ops::residual::add_in_place;
 use crate::weights::HostWeights;
 use crate::{Error, GptConfig, Result, Tensor};
 use rand::Rng;
@@ -139,11 +140,6 @@ impl Activations {
     /// R: how many rows get logits.
     pub fn predicted_rows(&self) -> usize {
         self.predicted.as_ref().map_or(self.batch * self.seq_len, Vec::len)
-    }
-
-    /// The softmax weights of `layer`: (B, NH, T, T).
-    pub fn attention_weights(&self, layer: usize) -> &[f32] {
-        &self.blocks[layer].att
     }
 
     /// Run `ids` (B sequences of T tokens, back to back) through the model; fills `logits`.
@@ -277,10 +273,6 @@ fn through_dropout<'a>(dy: &'a [f32], mask: &[f32], scratch: &'a mut [f32]) -> &
     }
     dropout_backward(scratch, dy, mask);
     scratch
-}
-
-fn add_in_place(acc: &mut [f32], x: &[f32]) {
-    acc.iter_mut().zip(x).for_each(|(a, b)| *a += b);
 }
 
 /// Every parameter tensor, in checkpoint order: walks weights, gradients and optimiser moments

@@ -175,6 +175,12 @@ impl Gpu {
         self.health.is_lost()
     }
 
+    /// Storage buffers created for tensors so far. Reused buffers do not count, so after one
+    /// pass of each size this stays put however many passes follow (a debug counter for tests).
+    pub fn buffers_created(&self) -> usize {
+        self.pool.created()
+    }
+
     /// Test hook: destroy the device, as a driver reset or a browser reclaiming the GPU would.
     /// Every later `read` fails with [`Error::Gpu`].
     pub fn simulate_device_loss(&self) {

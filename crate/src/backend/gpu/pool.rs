@@ -6,6 +6,7 @@
 //! reused buffer is only written after every earlier command that read it.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, Weak};
 
 /// Bytes of idle buffers kept for reuse; beyond this, freed buffers are destroyed.
@@ -25,6 +26,9 @@ struct Idle {
 #[derive(Default)]
 pub(super) struct BufferPool {
     idle: Mutex<Idle>,
+    /// Buffers this pool has handed out fresh (created or adopted), never reused ones: once
+    /// every tensor size has been seen it stops growing, which is how tests see reuse work.
+    created: AtomicUsize,
 }
 
 /// A storage buffer that goes back to its pool when dropped.
@@ -57,6 +61,7 @@ impl BufferPool {
             buffer
         };
         let buffer = reused.unwrap_or_else(|| {
+            self.created.fetch_add(1, Ordering::Relaxed);
             device.create_buffer(&wgpu::BufferDescriptor {
                 label: Some("tensor"),
                 size,
@@ -64,12 +69,18 @@ impl BufferPool {
                 mapped_at_creation: false,
             })
         });
-        self.adopt(buffer)
+        PooledBuffer { buffer, pool: Arc::downgrade(self) }
     }
 
     /// Track a buffer created elsewhere (an upload), so it is reused once dropped.
     pub(super) fn adopt(self: &Arc<Self>, buffer: wgpu::Buffer) -> PooledBuffer {
+        self.created.fetch_add(1, Ordering::Relaxed);
         PooledBuffer { buffer, pool: Arc::downgrade(self) }
+    }
+
+    /// How many buffers the pool has handed out fresh so far (see `created`).
+    pub(super) fn created(&self) -> usize {
+        self.created.load(Ordering::Relaxed)
     }
 
     fn give_back(&self, buffer: wgpu::Buffer) {

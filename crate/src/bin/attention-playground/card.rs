@@ -12,24 +12,28 @@ use std::fmt::Write as _;
 use std::path::Path;
 
 use attention_playground::config::Objective;
-use attention_playground::ops::attention::Mask;
 use attention_playground::train::data::split_lines;
-use attention_playground::tokenizer::TextTokenizer;
-use attention_playground::train::model::parameter_count;
 use attention_playground::engine::Engine;
+use attention_playground::ops::attention::Mask;
 use attention_playground::sampling;
+use attention_playground::tokenizer::TextTokenizer;
+use attention_playground::trace::Trace;
+use attention_playground::train::model::parameter_count;
 use attention_playground::views::{self, tokens_of};
 use attention_playground::weights::load_safetensors;
 use attention_playground::{Error, GptConfig, Result, Tensor};
-use attention_playground::trace::Trace;
 use tokenizers::Tokenizer;
 
 use crate::prompts::{self, continue_line};
 use crate::training_log::{io_error, TrainingLog};
 
+/// Where a notes section goes in the card; a card without one says less (or something generic).
+/// `fills`: what the encoder's fill-ins show and where it fails (an encoder's card only).
+const SECTIONS: [&str; 9] = ["title", "intro", "data", "split", "tokenizer", "training", "recipe", "writes", "fills"];
+
 /// The sections of a notes file: Markdown, each section opened by a line
-/// `<!-- section: NAME -->` and running to the next; text before the first is a comment for
-/// the file's readers. Sections: `title`, `intro`, `data`, `tokenizer`, `recipe`, `writes`.
+/// `<!-- section: NAME -->` (one of [`SECTIONS`]) and running to the next; text before the
+/// first is a comment for the file's readers.
 pub struct Notes {
     sections: Vec<(String, String)>,
 }
@@ -42,7 +46,16 @@ impl Notes {
         for line in text.lines() {
             let name = line.strip_prefix("<!-- section: ").and_then(|rest| rest.strip_suffix(" -->"));
             match (name, sections.last_mut()) {
-                (Some(name), _) => sections.push((name.trim().to_string(), String::new())),
+                (Some(name), _) => {
+                    if !SECTIONS.contains(&name.trim()) {
+                        return Err(Error::Input(format!(
+                            "{}: unknown section {name:?} (the card has {})",
+                            path.display(),
+                            SECTIONS.join(", ")
+                        )));
+                    }
+                    sections.push((name.trim().to_string(), String::new()));
+                }
                 (None, Some((_, body))) => {
                     body.push_str(line);
                     body.push('\n');
