@@ -15,6 +15,8 @@ import { connectEngine, engineDebug } from './engine-client.js';
 
 /** The model a playground shows unless told otherwise. */
 export const DEFAULT_MODEL = new URL('./models/default/', import.meta.url).href;
+/** The page's two models by name: the GPT and the BERT-style encoder (same blocks, other mask and objective). */
+export const MODELS = { default: DEFAULT_MODEL, encoder: new URL('./models/encoder/', import.meta.url).href };
 
 export const DEFAULTS = {
   text: '小明 喜欢 苹果',
@@ -27,6 +29,7 @@ export const DEFAULTS = {
   topP: 1,
   seed: 42,
   mask: 'causal',
+  modelName: 'default',
   lang: null, // null = the browser's
   backend: 'auto',
 };
@@ -72,6 +75,7 @@ export function createPlayground({ root, initial, page = false, active = true, m
     weights: null,
     stack: null,
     next: null,
+    fill: null, // the encoder's candidates for each [MASK]
     forwards: 0,
     ms: null,
     lostDevice: false,
@@ -109,6 +113,7 @@ export function createPlayground({ root, initial, page = false, active = true, m
         weights: bundle.weights || null,
         stack: bundle.stack || null,
         next: bundle.next || null,
+        fill: bundle.fill || null,
         status: bundle.status,
         forwards: bundle.forwards,
         ms: bundle.ms,
@@ -187,6 +192,14 @@ export function createPlayground({ root, initial, page = false, active = true, m
     }
   }
 
+  /** Show another model folder; its files load the first time it is chosen. */
+  function setModel(url) {
+    if (url === modelUrl) return;
+    modelUrl = url;
+    store.set({ model: null, tokens: null, steps: null, weights: null, stack: null, next: null, fill: null });
+    load();
+  }
+
   const userChanged = () => onUserChange(store.get());
   const actions = {
     set(patch) { apply(patch); userChanged(); },
@@ -196,6 +209,13 @@ export function createPlayground({ root, initial, page = false, active = true, m
       userChanged();
     },
     async setBackend(backend) { await setBackend(backend); userChanged(); },
+    /** GPT ⇄ BERT-style encoder, keeping the sentence. */
+    setModelName(modelName) {
+      if (!MODELS[modelName]) return;
+      store.set({ modelName, generating: false });
+      setModel(MODELS[modelName]);
+      userChanged();
+    },
     async generate() {
       if (store.get().generating) return;
       store.set({ generating: true, generated: { text: store.get().text, temperature: store.get().temperature, tokens: [] } });
@@ -238,12 +258,7 @@ export function createPlayground({ root, initial, page = false, active = true, m
     call: (method, args) => client.call(method, { model: modelUrl, ...args }),
     apply,
     setBackend,
-    setModel(url) {
-      if (url === modelUrl) return;
-      modelUrl = url;
-      store.set({ model: null, tokens: null, steps: null, weights: null, stack: null, next: null });
-      load();
-    },
+    setModel,
     /** Near the viewport or not: an inactive playground sends nothing to the engine. */
     setActive(near) {
       if (active === near) return;
@@ -268,7 +283,9 @@ export function createPlayground({ root, initial, page = false, active = true, m
 export function start(root = document) {
   const { state: fromLink, notes: linkNotes, embed } = fromUrl(location.search);
   // linkNotes: what the link asked for that could not be used as is (shown once, dismissible).
-  const playground = createPlayground({ root, initial: { ...fromLink, embed, linkNotes }, page: true });
+  const playground = createPlayground({
+    root, initial: { ...fromLink, embed, linkNotes }, page: true, modelUrl: MODELS[fromLink.modelName ?? DEFAULTS.modelName],
+  });
   const { store } = playground;
 
   // Keep the URL shareable: replace (not push) so typing does not flood the history.

@@ -21,8 +21,12 @@ const VIEWS = [...Object.keys(VIEW_SECTIONS), 'full'];
 
 /** The state a `statechange` event reports: what a shared link carries. */
 const SHARED_FIELDS = Object.keys(URL_SCHEMA);
-/** Each state attribute and the field it sets: the field's name in kebab case (topK → top-k). */
-const FIELD_OF = Object.fromEntries(SHARED_FIELDS.map((field) => [field.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`), field]));
+/**
+ * Each state attribute and the field it sets: the field's name in kebab case (topK → top-k).
+ * The model is chosen by the element's own `model` attribute (a name or a URL), not by `modelName`.
+ */
+const FIELD_OF = Object.fromEntries(SHARED_FIELDS.filter((field) => field !== 'modelName')
+  .map((field) => [field.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`), field]));
 const DARK = matchMedia('(prefers-color-scheme: dark)');
 /** Start preparing a widget when it is within one viewport height of being seen. */
 const NEAR = '100% 0px 100% 0px';
@@ -166,7 +170,7 @@ export class AttentionPlayground extends HTMLElement {
 
     this.playground = createPlayground({
       root: this.shadowRoot,
-      initial: kept ?? this.attributeState(),
+      initial: kept ?? { ...this.attributeState(), modelName: this.getAttribute('model') === 'encoder' ? 'encoder' : 'default' },
       active: false,
       modelUrl: modelUrl(this.getAttribute('model')),
       onUserChange: () => this.dispatchEvent(new CustomEvent('statechange', { detail: this.state, bubbles: true, composed: true })),

@@ -30,6 +30,8 @@ export const URL_SCHEMA = {
   topP: { name: 'p', type: 'number', min: 0.05, max: 1 },
   seed: { name: 'seed', type: 'int', min: 0, max: 2 ** 32 - 1 },
   mask: { name: 'mask', type: 'enum', values: ['causal', 'bidirectional'] },
+  // Which model: the GPT (next word) or the BERT-style encoder (fill in [MASK]); a folder of models/.
+  modelName: { name: 'model', type: 'enum', values: ['default', 'encoder'] },
   lang: { name: 'lang', type: 'enum', values: LANGUAGES },
   backend: { name: 'backend', type: 'enum', values: ['auto', 'gpu', 'simd', 'scalar'] },
 };

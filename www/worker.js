@@ -14,6 +14,8 @@ import init, { Playground } from './pkg/attention_playground.js';
 /** Model URL → { playground, cached: text and mask of its last forward pass and its tokens }. */
 const models = new Map();
 const noForward = () => ({ text: null, mask: null, tokens: null });
+/** Candidates shown for each [MASK]. */
+const FILL_CANDIDATES = 5;
 /** The wasm module's exports, for its memory's size. */
 let wasm = null;
 
@@ -114,12 +116,14 @@ async function update({ model: modelUrl, text, mask, layer, head, focus, tempera
   const started = performance.now();
   const entry = loaded(modelUrl);
   const { playground, cached } = entry;
-  const { lost } = await ensureForward(entry, text, mask);
+  const model = playground.model();
+  // The encoder was trained seeing both ways: it always runs with the mask it learned.
+  const encoder = model.attention_mask === 'bidirectional';
+  const { lost } = await ensureForward(entry, text, encoder ? 'bidirectional' : mask);
   const tokens = cached.tokens;
   const bundle = { tokens, lost, status: playground.status(), forwards: playground.forwards() };
   const count = tokens.ids.length;
   if (count > 0) {
-    const model = playground.model();
     const l = Math.min(Math.max(0, layer), model.n_layer - 1);
     const h = Math.min(Math.max(0, head), model.n_head - 1);
     const f = focusIndex(playground, focus, text, count);
@@ -127,6 +131,10 @@ async function update({ model: modelUrl, text, mask, layer, head, focus, tempera
     bundle.weights = playground.attentionWeights();
     bundle.stack = playground.residualStream(f);
     bundle.next = playground.probabilities(temperature, topK, topP, 10);
+    if (encoder) {
+      const maskId = playground.tokenize(model.mask_token).ids[0];
+      bundle.fill = tokens.ids.includes(maskId) ? playground.fill(FILL_CANDIDATES) : { masks: [] };
+    }
   }
   bundle.ms = performance.now() - started;
   return bundle;

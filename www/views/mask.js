@@ -1,4 +1,6 @@
-// (6) Causal vs bidirectional: the toggle, the mask matrix the engine applies, and why.
+// (6) Causal vs bidirectional: the toggle, the mask matrix the engine applies, and why; the
+// BERT-style encoder always runs bidirectionally (it was trained so), and the section says how
+// the two models differ: the same blocks, another mask and another task.
 
 import { t } from '../i18n.js';
 import { el, tokenLabel } from './dom.js';
@@ -11,8 +13,13 @@ export function mountMask(root, actions) {
   const matrix = root.querySelector('#mask-matrix');
   return (state) => {
     const tr = (key, params) => t(state.lang, key, params);
-    for (const radio of radios) radio.checked = radio.value === state.mask;
-    root.querySelector('#mask-text').textContent = tr(`mask.${state.mask}.text`);
+    const encoder = state.model?.attention_mask === 'bidirectional';
+    const mask = encoder ? 'bidirectional' : state.mask;
+    for (const radio of radios) {
+      radio.checked = radio.value === mask;
+      radio.disabled = encoder;
+    }
+    root.querySelector('#mask-text').textContent = encoder ? tr('mask.encoder.text') : tr(`mask.${mask}.text`);
     const tokens = state.tokens;
     if (!tokens || tokens.ids.length === 0) { matrix.replaceChildren(); return; }
     // Which key each query may see, as the engine's Mask::allows says (drawn for the first tokens).

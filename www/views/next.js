@@ -1,6 +1,7 @@
 // (2) Next-token probabilities as bars, what the model is (so its first guesses make sense), the
 // sampling controls (temperature, top-k, top-p re-run only the softmax on cached logits) and
-// generation, with each sampled token's probability.
+// generation, with each sampled token's probability. With the BERT-style encoder: each
+// [MASK]'s fill-in candidates as bars instead (the encoder does not write on).
 
 import { t } from '../i18n.js';
 import { candidateLabel, el, fmt, percent, proseLabel, tokenLabel } from './dom.js';
@@ -28,8 +29,21 @@ export function mountNext(root, actions) {
   $('#generate').addEventListener('click', () => actions.generate());
   $('#stop').addEventListener('click', () => actions.stop());
 
+  const fills = $('#fills');
+  const gptOnly = ['#bars', '#next-shown', '.controls', '.generate', 'details.softmax'].map((sel) => $(sel));
+
   return (state) => {
     const tr = (key, params) => t(state.lang, key, params);
+    const encoder = Boolean(state.model?.mask_token);
+    $('#next-title').dataset.i18n = encoder ? 'fill.title' : 'next.title';
+    $('#next-title').textContent = tr($('#next-title').dataset.i18n);
+    fills.hidden = !encoder;
+    for (const node of gptOnly) node.hidden = encoder;
+    if (encoder) {
+      $('#generated').hidden = true;
+      renderFills(state, tr);
+      return;
+    }
     for (const { input, output, field, show } of sliders) {
       if (Number(input.value) !== state[field]) input.value = String(state[field]);
       output.textContent = show(state[field], tr);
@@ -96,6 +110,30 @@ export function mountNext(root, actions) {
       : null;
     $('#softmax-table').replaceChildren(el('thead', {}, head), el('tbody', {}, ...rows), foot);
   };
+
+  /** One list of bars per [MASK], best candidate first, as the engine's `fill` gives them. */
+  function renderFills(state, tr) {
+    const masks = state.fill?.masks;
+    if (!state.tokens || !masks) { fills.replaceChildren(); $('#next-caption').textContent = ''; return; }
+    if (masks.length === 0) {
+      $('#next-caption').textContent = tr('fill.none');
+      fills.replaceChildren();
+      return;
+    }
+    const n = masks[0].candidates.length;
+    $('#next-caption').textContent = tr('fill.caption', { vocab: state.model.vocab_size, n });
+    const part = tr('tokens.part');
+    fills.replaceChildren(...masks.map((blank, i) => el('div', { className: 'fill', dataset: { position: String(blank.position) } },
+      el('h3', { textContent: tr('fill.blank', { n: i + 1, position: blank.position + 1 }) }),
+      el('ol', { className: 'bars' }, ...blank.candidates.map((c) => el('li', {
+        className: 'bar',
+        title: `id ${c.id}`,
+        dataset: { id: String(c.id), probability: String(c.probability) },
+      },
+      el('span', { className: 'bar-token', textContent: candidateLabel(c.text, false, part) }),
+      el('span', { className: 'bar-track' }, el('span', { className: 'bar-fill', style: { width: `${(c.probability * 100).toFixed(2)}%` } })),
+      el('span', { className: 'bar-value', textContent: percent(c.probability, true) })))))));
+  }
 
   /** The tokens the last Generate drew, each with its probability, while the text is still theirs. */
   function renderGenerated(state, tr) {

@@ -1,5 +1,6 @@
-// (1) The text box and its tokens as coloured chips with their ids. A chip that stays the same
-// between updates is kept, so only new tokens animate in (e.g. while generating).
+// (1) The model switch (GPT ⇄ BERT-style encoder), the text box (with a button that puts a
+// [MASK] at the cursor, for the encoder) and its tokens as coloured chips with their ids. A chip
+// that stays the same between updates is kept, so only new tokens animate in (e.g. while generating).
 
 import { t } from '../i18n.js';
 import { chipColour } from '../colors.js';
@@ -17,6 +18,23 @@ export function mountTokens(root, actions) {
   const note = root.querySelector('#tokens-note');
   const examples = root.querySelector('.examples');
   input.addEventListener('input', () => actions.set({ text: input.value }));
+  const models = Array.from(root.querySelectorAll('input[name="model-name"]'));
+  for (const radio of models) radio.addEventListener('change', () => actions.setModelName(radio.value));
+  const insertMask = root.querySelector('.insert-mask');
+  let maskToken = null; // the encoder's, as the engine names it
+  insertMask?.querySelector('button').addEventListener('click', () => {
+    if (!maskToken) return;
+    // At the cursor (or over the selection), as its own word: spaces around it unless there already.
+    const { selectionStart: start, selectionEnd: end, value } = input;
+    const before = value.slice(0, start);
+    const after = value.slice(end);
+    const blank = `${before && !/\s$/.test(before) ? ' ' : ''}${maskToken}${after && !/^\s/.test(after) ? ' ' : ''}`;
+    input.value = before + blank + after;
+    const cursor = before.length + blank.length;
+    input.focus();
+    input.setSelectionRange(cursor, cursor);
+    actions.set({ text: input.value });
+  });
   for (const example of EXAMPLES) {
     const button = el('button', { type: 'button', className: 'example', textContent: example });
     button.addEventListener('click', () => { input.value = example; actions.set({ text: example }); });
@@ -28,6 +46,9 @@ export function mountTokens(root, actions) {
     const tr = (key, params) => t(state.lang, key, params);
     if (input.value !== state.text) input.value = state.text;
     input.disabled = state.generating;
+    for (const radio of models) radio.checked = radio.value === state.modelName;
+    maskToken = state.model?.mask_token ?? null;
+    if (insertMask) insertMask.hidden = !maskToken;
 
     const tokens = state.tokens;
     if (!tokens || tokens.ids.length === 0) {

@@ -1,0 +1,118 @@
+// The BERT-style encoder in the page: the model switch (in the link; the encoder's files load
+// only once it is chosen), fill-in bars for each [MASK] in English and Chinese that match the
+// native `fill` command, the [MASK] button, and the step-through numbers against the native
+// `trace` of the encoder (bidirectional: nothing is −∞).
+
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import * as h from './harness.mjs';
+
+const ENCODER = `${h.WWW}/models/encoder`;
+let env;
+
+/** The native command-line engine (scalar backend), its JSON. */
+function native(...args) {
+  const json = execFileSync('cargo', ['run', '--quiet', '--bin', 'attention-playground', '--', ...args, '--backend', 'scalar', '--model', ENCODER],
+    { cwd: h.ROOT, maxBuffer: 1 << 28, encoding: 'utf8' });
+  return JSON.parse(json);
+}
+
+before(async () => { env = await h.start(); });
+after(async () => { await env?.stop(); });
+
+test('the GPT page never fetches the encoder; choosing it loads it once and puts it in the link', async () => {
+  const page = await env.context.newPage();
+  const fetched = [];
+  page.on('request', (request) => fetched.push(request.url()));
+  await page.goto(`${env.url}?lang=en`);
+  await h.ready(page);
+  assert.ok(!fetched.some((url) => url.includes('/models/encoder/')), 'the first load fetched the encoder');
+  await page.check('input[name="model-name"][value="encoder"]');
+  await h.ready(page);
+  await h.settle(page);
+  const s = await h.state(page);
+  assert.equal(s.model.attention_mask, 'bidirectional');
+  assert.equal(s.model.mask_token, '[MASK]');
+  assert.ok(fetched.some((url) => url.endsWith('/models/encoder/model.safetensors')));
+  assert.match(page.url(), /[?&]model=encoder/);
+  // The whole mask matrix is allowed, and the causal toggle cannot be chosen.
+  assert.ok(s.tokens.allowed.every((a) => a === 1));
+  assert.ok(await page.isDisabled('input[name="mask"][value="causal"]'));
+  // Back to the GPT: its answer again, causal.
+  await page.check('input[name="model-name"][value="default"]');
+  await h.ready(page);
+  assert.equal((await h.state(page)).model.attention_mask, 'causal');
+  assert.deepEqual(page.errors ?? [], []);
+  await page.close();
+});
+
+for (const [lang, text, title] of [['zh', '小明 [MASK] 苹果', '2. 完形填空'], ['en', 'I [MASK] apples.', '2. Fill in the blank']]) {
+  test(`fill-in bars for each [MASK] (${lang}), live as the learner types, equal the native fill`, async () => {
+    const page = await h.open(env, `?lang=${lang}&model=encoder&text=${encodeURIComponent(text)}`);
+    assert.equal((await page.textContent('#next-title')).trim(), title);
+    const want = native('fill', '--text', text, '--top', '5');
+    let s = await h.state(page);
+    assert.equal(s.fill.masks.length, 1);
+    assert.equal(s.fill.masks[0].position, want.masks[0].position);
+    assert.deepEqual(s.fill.masks[0].candidates.map((c) => c.id), want.masks[0].candidates.map((c) => c.id));
+    s.fill.masks[0].candidates.forEach((c, i) => assert.ok(Math.abs(c.probability - want.masks[0].candidates[i].probability) < 1e-3));
+    const bars = await page.$$eval('#fills .fill li.bar', (n) => n.map((li) => li.dataset.id));
+    assert.deepEqual(bars.map(Number), want.masks[0].candidates.map((c) => c.id));
+
+    // A second blank typed in: two lists, each the native answer.
+    const two = `${text} [MASK]`;
+    await h.type(page, two);
+    s = await h.state(page);
+    const want2 = native('fill', '--text', two, '--top', '5');
+    assert.deepEqual(s.fill.masks.map((m) => m.position), want2.masks.map((m) => m.position));
+    assert.deepEqual(s.fill.masks.map((m) => m.candidates[0].id), want2.masks.map((m) => m.candidates[0].id));
+    assert.equal((await page.$$('#fills .fill')).length, 2);
+
+    // No blank: the page says how to make one.
+    await h.type(page, '小明 喜欢 苹果');
+    assert.equal((await h.state(page)).fill.masks.length, 0);
+    assert.ok((await page.textContent('#next-caption')).includes('[MASK]'));
+    assert.deepEqual(page.errors, []);
+    await page.close();
+  });
+}
+
+test('the [MASK] button puts a blank at the cursor', async () => {
+  const page = await h.open(env, `?lang=en&model=encoder&text=${encodeURIComponent('小明 苹果')}`);
+  await page.focus('#text-input');
+  await page.evaluate(() => document.querySelector('#text-input').setSelectionRange(3, 3)); // after "小明 "
+  await page.click('#insert-mask');
+  await h.settle(page);
+  const s = await h.state(page);
+  assert.equal(s.text, '小明 [MASK] 苹果');
+  assert.equal(s.fill.masks.length, 1);
+  await page.close();
+});
+
+test('the encoder’s step-through shows the native trace’s numbers, with nothing masked', async () => {
+  const text = '小明 喜欢 苹果';
+  const layer = 1;
+  const head = 2;
+  const cli = native('trace', '--text', text, '--layer', String(layer));
+  const count = cli.trace.ids.length;
+  const focus = 2; // 喜欢: it may look at 苹果, after it
+  const page = await h.open(env, `?lang=en&model=encoder&text=${encodeURIComponent(text)}&layer=${layer}&head=${head}&focus=${focus}&step=5`);
+  const s = await h.state(page);
+  assert.deepEqual(s.tokens.ids, cli.trace.ids);
+  const attention = cli.trace.layers[0].attention;
+  const row = (tensor) => tensor.data.slice((head * count + focus) * count, (head * count + focus + 1) * count);
+  const close = (shown, ref) => Math.abs(shown - ref) <= 6e-4 + 1e-3 * Math.abs(ref);
+  for (const [col, field] of [['score', 'scores'], ['scaled', 'scaled'], ['masked', 'masked'], ['weight', 'weights']]) {
+    const shown = (await page.$$eval(`#step-view td[data-col="${col}"]`, (n) => n.map((c) => c.textContent))).map(h.parseShown);
+    const ref = row(attention[field]);
+    assert.equal(shown.length, count);
+    shown.forEach((v, j) => {
+      assert.ok(Number.isFinite(v), `${col}[${j}] is masked in a bidirectional model`);
+      assert.ok(close(v, ref[j]), `${col}[${j}]: page ${v}, native ${ref[j]}`);
+    });
+  }
+  // The focus really looks ahead: 喜欢's weight on the tokens after it.
+  assert.ok(row(attention.weights).slice(focus + 1).reduce((a, b) => a + b, 0) > 0);
+  await page.close();
+});
