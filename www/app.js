@@ -76,6 +76,8 @@ export function createPlayground({ root, initial, page = false, active = true, m
     stack: null,
     next: null,
     fill: null, // the encoder's candidates for each [MASK]
+    compareOn: false, // the mask section also runs the sentence through the other model
+    compare: null, // that run: { modelName, tokens, steps }
     forwards: 0,
     ms: null,
     lostDevice: false,
@@ -122,6 +124,7 @@ export function createPlayground({ root, initial, page = false, active = true, m
       // A request that failed before (say, a setting the engine refused) is over once one works.
       if (store.get().error?.kind === 'engine') patch.error = null;
       store.set(patch);
+      if (store.get().compareOn) refreshCompare();
     }, (error) => failed(error, 'engine')).finally(() => {
       inFlight = null;
       if (dirty) { dirty = false; schedule(); }
@@ -192,11 +195,33 @@ export function createPlayground({ root, initial, page = false, active = true, m
     }
   }
 
+  // Side by side: the same sentence, layer, head and focus through the other model, on a second
+  // engine client (a client shows one model), whose files load the first time it is asked for.
+  let compareClient = null;
+  let comparing = null;
+  let compareAgain = false;
+  const otherModelName = () => (modelUrl === MODELS.encoder ? 'default' : 'encoder');
+  function refreshCompare() {
+    if (!active || !store.get().compareOn) return;
+    if (comparing) { compareAgain = true; return; }
+    const modelName = otherModelName();
+    compareClient ??= connectEngine({ onRestart: () => refreshCompare() });
+    comparing = compareClient.load(MODELS[modelName], prefer(), () => {})
+      .then(() => compareClient.call('update', { ...engineState(store.get()), model: MODELS[modelName] }))
+      .then((bundle) => {
+        if (store.get().compareOn) store.set({ compare: { modelName, tokens: bundle.tokens, steps: bundle.steps || null } });
+      }, (error) => failed(error, 'engine'))
+      .finally(() => {
+        comparing = null;
+        if (compareAgain) { compareAgain = false; refreshCompare(); }
+      });
+  }
+
   /** Show another model folder; its files load the first time it is chosen. */
   function setModel(url) {
     if (url === modelUrl) return;
     modelUrl = url;
-    store.set({ model: null, tokens: null, steps: null, weights: null, stack: null, next: null, fill: null });
+    store.set({ model: null, tokens: null, steps: null, weights: null, stack: null, next: null, fill: null, compare: null });
     load();
   }
 
@@ -243,6 +268,10 @@ export function createPlayground({ root, initial, page = false, active = true, m
       }
     },
     stop: () => store.set({ generating: false }),
+    compare(on) {
+      store.set({ compareOn: on, compare: null });
+      refreshCompare();
+    },
     dismissError: () => store.set({ error: null, lostDevice: false, restarted: null }),
     dismissLinkNotes: () => store.set({ linkNotes: [] }),
     retry: () => load(),
@@ -275,6 +304,7 @@ export function createPlayground({ root, initial, page = false, active = true, m
       frame = 0;
       unmount();
       client.release();
+      compareClient?.release();
     },
   };
 }

@@ -206,7 +206,9 @@ const STRINGS = {
     'fill.blank': 'Blank {n} (token {position})',
     'mask.models': 'Both models are the same GPT-2 blocks, the same size and the same tokenizer, trained on the same sentences. Only two things differ: the mask and the task. The GPT learned to guess the next word, so it must not peek ahead (causal mask). The BERT-style model learned to fill in blanks ([MASK]) and sees the whole sentence (no mask): in 小明 喜欢 苹果, 喜欢 can look at 苹果, which the GPT never can. Switch models above with the same sentence and compare the maps in 4.',
     'mask.encoder.text': 'This is the BERT-style model: it was trained with every token seeing every token, so the whole matrix is allowed and it always runs this way. Its blanks in 2 use what comes after them too.',
-    'mask.compare': 'Same sentence, other model',
+    'mask.compare': 'Same sentence, both models side by side',
+    'mask.compare.caption': 'Where “{focus}” looks in layer {layer}, head {head} (weights after softmax, %), in each model:',
+    'mask.compare.loading': 'Loading the other model…',
 
     'status.title': 'Engine',
     'status.backend': 'Running on {backend}',
@@ -440,7 +442,9 @@ const STRINGS = {
     'fill.blank': '第 {n} 个空（第 {position} 个词元）',
     'mask.models': '两个模型用的是同样的 GPT-2 模块，大小一样，分词器一样，训练用的句子也一样。不同的只有两点：遮罩和任务。GPT 学的是猜下一个词，所以不能偷看后面（因果遮罩）；BERT 式模型学的是完形填空（[MASK]），整句话都看得见（不遮）。在“小明 喜欢 苹果”里，“喜欢”能看到“苹果”，GPT 却永远看不到。句子不变，在上面切换模型，再比较第 4 部分的图。',
     'mask.encoder.text': '现在是 BERT 式模型：训练时每个词元都能看到所有词元，所以整个矩阵都允许，它也总是这样运行。第 2 部分的填空也用到了空格后面的词。',
-    'mask.compare': '同一句话，换个模型',
+    'mask.compare': '同一句话，两个模型并排比较',
+    'mask.compare.caption': '在第 {layer} 层第 {head} 个注意力头里，“{focus}”在每个模型中看向哪里（softmax 之后的权重，%）：',
+    'mask.compare.loading': '正在加载另一个模型……',
 
     'status.title': '引擎',
     'status.backend': '正在使用 {backend}',

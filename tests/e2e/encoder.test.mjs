@@ -116,3 +116,23 @@ test('the encoder’s step-through shows the native trace’s numbers, with noth
   assert.ok(row(attention.weights).slice(focus + 1).reduce((a, b) => a + b, 0) > 0);
   await page.close();
 });
+
+test('the mask section runs the same sentence through both models side by side', async () => {
+  const text = '小明 喜欢 苹果';
+  const page = await h.open(env, `?lang=en&text=${encodeURIComponent(text)}&focus=${encodeURIComponent('喜欢')}`);
+  await page.check('#mask-compare');
+  await page.waitForFunction(() => window.__playground.store.get().compare?.steps, null, { timeout: 120_000 });
+  await h.settle(page);
+  const s = await h.state(page);
+  assert.equal(s.compare.modelName, 'encoder');
+  const focus = s.steps.focus;
+  const row = async (model) => (await page.$$eval(`#mask-side-by-side tr[data-model="${model}"] td`, (n) => n.map((c) => Number(c.textContent))));
+  const gpt = await row('default');
+  const encoder = await row('encoder');
+  assert.equal(gpt.length, s.tokens.ids.length);
+  // The GPT cannot look past 喜欢; the encoder does (its weights there come from the engine).
+  assert.ok(gpt.slice(focus + 1).every((w) => w === 0), `GPT ${gpt}`);
+  assert.ok(s.compare.steps.weights.slice(focus + 1).some((w) => w > 0));
+  assert.deepEqual(encoder, s.compare.steps.weights.map((w) => Number((100 * w).toFixed(0))));
+  await page.close();
+});

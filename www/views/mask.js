@@ -11,7 +11,12 @@ export function mountMask(root, actions) {
   const radios = Array.from(root.querySelectorAll('input[name="mask"]'));
   for (const radio of radios) radio.addEventListener('change', () => actions.set({ mask: radio.value }));
   const matrix = root.querySelector('#mask-matrix');
+  const compare = root.querySelector('#mask-compare');
+  const sideBySide = root.querySelector('#mask-side-by-side');
+  compare.addEventListener('change', () => actions.compare(compare.checked));
   return (state) => {
+    compare.checked = state.compareOn;
+    renderSideBySide(state);
     const tr = (key, params) => t(state.lang, key, params);
     const encoder = state.model?.attention_mask === 'bidirectional';
     const mask = encoder ? 'bidirectional' : state.mask;
@@ -40,4 +45,24 @@ export function mountMask(root, actions) {
         el('span', { className: 'swatch allowed', textContent: '✓' }), ` ${tr('mask.legend.allowed')}  `,
         el('span', { className: 'swatch blocked', textContent: '−∞' }), ` ${tr('mask.legend.blocked')}`));
   };
+
+  /** The focus token's attention weights in this model and in the other, one row each. */
+  function renderSideBySide(state) {
+    const tr = (key, params) => t(state.lang, key, params);
+    sideBySide.hidden = !state.compareOn;
+    if (!state.compareOn) return;
+    const { steps, tokens, compare: other } = state;
+    if (!steps || !tokens || !other?.steps || other.tokens.ids.join() !== tokens.ids.join()) {
+      sideBySide.replaceChildren(el('p', { className: 'note', textContent: tr('mask.compare.loading') }));
+      return;
+    }
+    const labels = tokens.display.map((d) => tokenLabel(d));
+    const here = state.model?.attention_mask === 'bidirectional' ? 'encoder' : 'default';
+    const rows = [[here, steps.weights], [other.modelName, other.steps.weights]].map(([name, weights]) => el('tr', { dataset: { model: name } },
+      el('th', { scope: 'row', textContent: tr(`model.${name}`) }),
+      ...weights.map((w) => el('td', { textContent: (100 * w).toFixed(0), style: { background: `rgba(33, 145, 140, ${Math.min(1, w).toFixed(3)})` } }))));
+    sideBySide.replaceChildren(
+      el('p', { className: 'caption', textContent: tr('mask.compare.caption', { focus: labels[steps.focus]?.trim(), layer: steps.layer + 1, head: steps.head + 1 }) }),
+      el('table', {}, el('thead', {}, el('tr', {}, el('th'), ...labels.map((l) => el('th', { scope: 'col', textContent: l })))), el('tbody', {}, ...rows)));
+  }
 }
