@@ -39,8 +39,11 @@ export function mountNext(root, actions) {
     $('#next-title').textContent = tr($('#next-title').dataset.i18n);
     fills.hidden = !encoder;
     for (const node of gptOnly) node.hidden = encoder;
+    $('#about-model a').setAttribute('href', `models/${encoder ? 'encoder' : 'default'}/README.md`);
     if (encoder) {
       $('#generated').hidden = true;
+      const m = state.model;
+      $('#about-model-text').textContent = tr('about.encoder.text', { layers: m.n_layer, heads: m.n_head, c: m.n_embd, vocab: m.vocab_size });
       renderFills(state, tr);
       return;
     }
