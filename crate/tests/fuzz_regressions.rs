@@ -50,8 +50,13 @@ fn whitespace_tokens_keep_their_characters() {
     let encoded = tokenizer.encode(&text).unwrap();
     let chars: Vec<char> = text.chars().collect();
     let mut next = 0;
+    // A piece is its characters, or one byte (`<09>`) of a character the shipped tokenizer's
+    // data never had (the tab, the NUL): byte pieces of one character share its range.
     for (piece, &(start, end)) in encoded.pieces.iter().zip(&encoded.offsets) {
-        assert_eq!((start, chars[start..end].iter().collect::<String>()), (next, piece.clone()), "{:?}", encoded.offsets);
+        let span: String = chars[start..end].iter().collect();
+        let byte_of_span = span.chars().count() == 1 && span.bytes().any(|b| *piece == format!("<{b:02X}>"));
+        assert!(start == next || (byte_of_span && start + 1 == next), "{:?}", encoded.offsets);
+        assert!(span == *piece || byte_of_span, "{piece:?} at {start}..{end}: {span:?}");
         next = end;
     }
     assert_eq!(next, chars.len());
