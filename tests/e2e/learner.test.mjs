@@ -107,26 +107,25 @@ test('the softmax step writes its whole denominator out with the trace’s numbe
   await page.close();
 });
 
-test('a byte piece among the candidates is named, never shown as raw bytes', async () => {
-  const page = await h.open(env, q('我'));
-  // Find a sentence whose candidates include a lone byte (the model spells rare characters so).
-  let s = null;
-  for (const text of ['我', '我 爱', '我 喜欢', '小明 喜欢', '他 是']) {
-    await h.type(page, text);
-    s = await h.state(page);
-    if (s.next.rows.some((r) => r.partial)) break;
-  }
-  const partial = s.next.rows.filter((r) => r.partial);
-  assert.ok(partial.length > 0, 'no candidate was a byte piece');
+test('a character the vocabulary lacks is named in its byte pieces, never shown as raw bytes', async () => {
+  // The tokenizer keeps every character of its data whole; 鲸 (whale) is not in the data, so it
+  // is spelled in its three UTF-8 bytes.
+  const page = await h.open(env, q('鲸 喜欢'));
+  const s = await h.state(page);
+  assert.deepEqual(s.tokens.display.slice(0, 3), ['鲸¹', '鲸²', '鲸³']);
+  const chips = await page.$$eval('#tokens .chip', (nodes) => nodes.map((n) => ({ text: n.textContent, title: n.title })));
+  for (const chip of chips.slice(0, 3)) assert.ok(chip.title.includes('part of a character'), chip.title);
+  assert.ok(!chips.slice(3).some((chip) => chip.title.includes('part of a character')), 'a whole word marked as a piece');
+  assert.ok((await page.textContent('#tokens-note')).includes('鲸'));
+  // The candidates are whole tokens, or named as pieces: never raw bytes.
   const shown = await bars(page);
-  for (const row of partial) {
-    const bar = shown.find((b) => b.id === row.id);
-    assert.ok(bar.label.includes('part of a character'), bar.label);
+  for (const row of s.next.rows.filter((r) => r.partial)) {
+    assert.ok(shown.find((b) => b.id === row.id).label.includes('part of a character'));
   }
   assert.ok(shown.every((b) => !/[<‹][0-9A-F]{2}/.test(b.label.replace('‹part', ''))), shown.map((b) => b.label).join(' '));
   await page.click('#lang-switch');
   await h.settle(page);
-  assert.ok((await bars(page)).some((b) => b.label.includes('部分字节')));
+  assert.ok((await page.$$eval('#tokens .chip', (nodes) => nodes[0].title)).includes('部分字节'));
   await page.close();
 });
 

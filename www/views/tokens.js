@@ -59,7 +59,8 @@ export function mountTokens(root, actions) {
     }
 
     const next = tokens.ids.map((id, i) => {
-      const key = `${id}|${tokens.display[i]}|${tokens.partial[i]}`;
+      // The title is in the reader's language: a language switch makes new chips.
+      const key = `${id}|${tokens.display[i]}|${tokens.partial[i]}|${state.lang}`;
       const old = chips[i];
       if (old && old.key === key) return old;
       const label = tokenLabel(tokens.display[i]);
