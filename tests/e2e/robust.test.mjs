@@ -55,7 +55,7 @@ test('a link with p=-1 still shows probabilities, says what it changed, and typi
 
 test('every link value bad at once: each is clamped or dropped, the rest applies, said in Chinese', async () => {
   const query = new URLSearchParams({
-    text: '小明 喜欢 苹果', lang: 'zh', mask: '<script>alert(1)</script>', layer: '1', head: 'NaN',
+    text: '小明 喜欢 苹果', lang: 'zh', mask: '<script>alert(1)</script>', layer: '2', head: 'NaN',
     focus: '-4', step: '99', t: '1e999', k: '0x10', p: '2', seed: '-1', backend: 'javascript:alert(1)', embed: 'maybe',
   });
   const page = await h.open(env, `?${query}`);
