@@ -1,7 +1,7 @@
 // <attention-playground>: the playground as one tag in a lesson.
 //
 //   <script type="module" src="…/attention-playground.js"></script>
-//   <attention-playground text="小明 喜欢 苹果" view="steps" focus="喜欢" step="4"></attention-playground>
+//   <attention-playground text="小明 喜欢 苹果" view="steps" focus="喜欢" step="5"></attention-playground>
 //
 // Its markup is the page's own: the sections its `view` needs are cloned from index.html (next
 // to this file) into a shadow root and styled by style.css and element.css, and the same views
@@ -127,8 +127,19 @@ export class AttentionPlayground extends HTMLElement {
     return parseFields(params).state;
   }
 
-  /** The learner-visible state, as reported by `statechange`. */
+  /**
+   * The learner-visible state, as reported by `statechange`, in the attributes' terms: layers,
+   * heads, tokens and steps count from 1, so a value can be set back as an attribute.
+   */
   get state() {
+    const s = this.storeState();
+    if (!s) return null;
+    const shown = (k) => (URL_SCHEMA[k].fromOne && typeof s[k] === 'number' ? s[k] + 1 : s[k]);
+    return Object.fromEntries(SHARED_FIELDS.map((k) => [k, shown(k)]));
+  }
+
+  /** The shared fields as the store holds them (indices from 0), to rebuild with. */
+  storeState() {
     const s = this.playground?.store.get();
     return s ? Object.fromEntries(SHARED_FIELDS.map((k) => [k, s[k]])) : null;
   }
@@ -195,7 +206,7 @@ export class AttentionPlayground extends HTMLElement {
 
   /** A new view: the same state, other sections. */
   rebuild() {
-    const kept = this.state;
+    const kept = this.storeState();
     this.teardown();
     this.building = this.build(kept);
   }

@@ -4,5 +4,5 @@
 const figure = document.getElementById('steps-widget');
 const report = document.getElementById('steps-report');
 figure.addEventListener('statechange', ({ detail }) => {
-  report.textContent = `(You are on step ${detail.step + 1}, layer ${detail.layer + 1}, head ${detail.head + 1}.)`;
+  report.textContent = `(You are on step ${detail.step}, layer ${detail.layer}, head ${detail.head}.)`;
 });

@@ -15,16 +15,18 @@ export const MAX_LINK_TEXT = 2000;
  * One entry per state field: its name in the URL and how to read it.
  * `int`/`number` have an inclusive range [min, max] and are clamped into it; `enum` lists the
  * accepted values; `text` is capped at `max` characters; `focus` is an `int` or else a word of
- * at most `maxWord` characters. The ranges are the page's controls'.
+ * at most `maxWord` characters. A `fromOne` number is the state's index + 1. The ranges are the page's controls'.
  */
 export const URL_SCHEMA = {
   text: { name: 'text', type: 'text', max: MAX_LINK_TEXT },
-  // The model's own limits are applied by the engine, which clamps to its layers and heads.
-  layer: { name: 'layer', type: 'int', min: 0, max: 1023 },
-  head: { name: 'head', type: 'int', min: 0, max: 1023 },
-  // A token index, or a word of the text (the last token of its first occurrence).
-  focus: { name: 'focus', type: 'focus', min: 0, max: 1_000_000, maxWord: 100 },
-  step: { name: 'step', type: 'int', min: 0, max: STEP_COUNT - 1 },
+  // Layers, heads, tokens and steps count from 1, as the page shows them (`fromOne`): layer=1 is
+  // the first layer. The model's own limits are applied by the engine, which clamps to its
+  // layers and heads.
+  layer: { name: 'layer', type: 'int', min: 1, max: 1024, fromOne: true },
+  head: { name: 'head', type: 'int', min: 1, max: 1024, fromOne: true },
+  // A token's number, or a word of the text (the last token of its first occurrence).
+  focus: { name: 'focus', type: 'focus', min: 1, max: 1_000_000, maxWord: 100, fromOne: true },
+  step: { name: 'step', type: 'int', min: 1, max: STEP_COUNT, fromOne: true },
   temperature: { name: 't', type: 'number', min: 0.1, max: 2 },
   topK: { name: 'k', type: 'int', min: 0, max: 50 },
   topP: { name: 'p', type: 'number', min: 0.05, max: 1 },
@@ -81,7 +83,7 @@ export function parseFields(map) {
       notes.push({ name: spec.name, raw: String(raw), outcome: 'dropped', why: read.dropped });
       continue;
     }
-    state[field] = read.value;
+    state[field] = spec.fromOne && typeof read.value === 'number' ? read.value - 1 : read.value;
     if (read.clamped) notes.push({ name: spec.name, raw: String(raw), outcome: 'clamped', value: read.value });
   }
   return { state, notes };
@@ -101,6 +103,7 @@ export function toUrl(state, defaults, pathname) {
     let value = state[field];
     if (value == null || value === defaults[field]) continue;
     if (spec.type === 'text') value = Array.from(value).slice(0, spec.max).join('');
+    if (spec.fromOne && typeof value === 'number') value += 1;
     params.set(spec.name, String(value));
   }
   if (state.embed) params.set('embed', '1');

@@ -5,7 +5,7 @@
 // and gets the playground's compact view in an iframe right there, sized to its content. It
 // needs no module scripts from the host (where they are allowed, <attention-playground> is the
 // lighter choice). Optional attributes: data-lang="zh|en", data-mask="causal|bidirectional",
-// data-layer, data-head, data-focus (a token index, or a word of the text: its last token),
+// data-layer, data-head, data-focus (a token's number from 1, or a word of the text: its last token),
 // data-step, data-height (initial height in px).
 
 (() => {

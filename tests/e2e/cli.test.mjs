@@ -28,7 +28,7 @@ test('the page shows the same numbers as the native engine’s trace', async () 
   const count = ids.length;
   const head = 1;
   const focus = count - 1;
-  const page = await h.open(env, `?lang=en&text=${encodeURIComponent(TEXT)}&layer=${LAYER}&head=${head}&focus=${focus}&step=5`);
+  const page = await h.open(env, `?lang=en&text=${encodeURIComponent(TEXT)}&layer=${LAYER + 1}&head=${head + 1}&focus=${focus + 1}&step=6`);
   const s = await h.state(page);
   assert.deepEqual(s.tokens.ids, ids);
 

@@ -67,7 +67,7 @@ test('a prediction at an earlier focus token is labelled “if the sentence ende
 });
 
 test('steps 2 and 4 say what the mask will hide, and follow the toggle', async () => {
-  const page = await h.open(env, q(SENTENCE, '&focus=0&step=1'));
+  const page = await h.open(env, q(SENTENCE, '&focus=1&step=2'));
   const { tokens } = await h.state(page);
   const later = tokens.ids.length - 1;
   // Step 2: every key is scored, the ones after the focus greyed and marked "hidden at step 4".
@@ -97,7 +97,7 @@ test('steps 2 and 4 say what the mask will hide, and follow the toggle', async (
 });
 
 test('the softmax step writes its whole denominator out with the trace’s numbers', async () => {
-  const page = await h.open(env, q(SENTENCE, '&focus=3&step=4'));
+  const page = await h.open(env, q(SENTENCE, '&focus=4&step=5'));
   const s = await h.state(page);
   const written = await page.textContent('#step-view .written');
   const seen = s.steps.masked.filter((m) => m !== '-Infinity');
@@ -181,7 +181,7 @@ test('on a phone the current column stays in view, the head grid fits, and hints
   await page.setViewportSize({ width: 390, height: 844 });
   const cdp = await page.context().newCDPSession(page);
   await cdp.send('Emulation.setTouchEmulationEnabled', { enabled: true, maxTouchPoints: 5 });
-  await page.goto(`${env.url}${q(PAIR, '&step=3')}`);
+  await page.goto(`${env.url}${q(PAIR, '&step=4')}`);
   await h.ready(page);
   const width = 390;
   for (const step of [3, 4, 5]) {

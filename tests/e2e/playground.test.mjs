@@ -245,7 +245,7 @@ test('the mask toggle switches causal and bidirectional attention', async () => 
 });
 
 test('the URL restores the same view, and changes update the URL', async () => {
-  const query = `?text=${encodeURIComponent('小明 喜欢 苹果')}&layer=1&head=1&focus=0&step=3&t=0.7&k=5&p=0.9&mask=bidirectional&lang=zh`;
+  const query = `?text=${encodeURIComponent('小明 喜欢 苹果')}&layer=2&head=2&focus=1&step=4&t=0.7&k=5&p=0.9&mask=bidirectional&lang=zh`;
   const page = await h.open(env, query);
   const s = await h.state(page);
   assert.deepEqual(
@@ -262,7 +262,7 @@ test('the URL restores the same view, and changes update the URL', async () => {
   await page.selectOption('#head', { value: '0' });
   await page.click('#step-next');
   await h.settle(page);
-  await page.waitForFunction(() => location.search.includes('step=4'));
+  await page.waitForFunction(() => location.search.includes('step=5'));
   const shared = await page.evaluate(() => location.search);
   const again = await h.open(env, shared);
   const r = await h.state(again);

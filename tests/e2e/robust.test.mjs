@@ -55,7 +55,7 @@ test('a link with p=-1 still shows probabilities, says what it changed, and typi
 
 test('every link value bad at once: each is clamped or dropped, the rest applies, said in Chinese', async () => {
   const query = new URLSearchParams({
-    text: '小明 喜欢 苹果', lang: 'zh', mask: '<script>alert(1)</script>', layer: '1', head: 'NaN',
+    text: '小明 喜欢 苹果', lang: 'zh', mask: '<script>alert(1)</script>', layer: '2', head: 'NaN',
     focus: '-4', step: '99', t: '1e999', k: '0x10', p: '2', seed: '-1', backend: 'javascript:alert(1)', embed: 'maybe',
   });
   const page = await h.open(env, `?${query}`);
@@ -67,8 +67,8 @@ test('every link value bad at once: each is clamped or dropped, the rest applies
   );
   const note = await page.textContent('#link-note');
   for (const name of ['mask', 'head', 'focus', 'step', 't', 'k', 'p', 'seed', 'backend']) assert.ok(note.includes(`${name}=`), `${name} in ${note}`);
-  assert.match(note, /已略过/);
-  assert.match(note, /超出了范围/);
+  assert.match(note, /已忽略这一项/);
+  assert.match(note, /超出了允许的范围/);
   assert.equal(await page.$$eval('#link-note script, #link-note *:not(p):not(button)', (n) => n.length), 0);
   assert.ok(await barCount(page) > 0);
   assert.deepEqual(env.dialogs, []);
@@ -249,7 +249,7 @@ for (const [name, { files, says }] of Object.entries(BROKEN_MODELS)) {
       assert.equal(s.error?.kind, 'model', JSON.stringify(s.error));
       assert.equal(await page.isVisible('#error'), true);
       const message = await page.textContent('#error .error-text');
-      assert.match(message, /^模型无法加载：/);
+      assert.match(message, /^模型加载失败：/);
       assert.match(message, says);
       assert.equal(await page.textContent('#error strong'), '出了点问题');
       assert.equal(await page.inputValue('#text-input'), text);

@@ -15,7 +15,7 @@ const TEXT = encodeURIComponent('小明 喜欢 苹果');
 
 for (const lang of ['en', 'zh']) {
   test(`desktop views (${lang})`, async () => {
-    const page = await h.open(env, `?lang=${lang}&text=${TEXT}&step=4`, { width: 1280, height: 1100 });
+    const page = await h.open(env, `?lang=${lang}&text=${TEXT}&step=5`, { width: 1280, height: 1100 });
     await h.screenshot(page, `desktop-${lang}`);
     await page.screenshot({ path: `${h.SCREENSHOTS}/first-screen-${lang}.png` });
     await page.setViewportSize({ width: 1280, height: 1700 });
@@ -36,7 +36,7 @@ for (const lang of ['en', 'zh']) {
   });
 
   test(`phone width (${lang})`, async () => {
-    const page = await h.open(env, `?lang=${lang}&text=${TEXT}&step=1`, { width: 390, height: 844 });
+    const page = await h.open(env, `?lang=${lang}&text=${TEXT}&step=2`, { width: 390, height: 844 });
     // A phone has a touch screen: its hints say "tap", not "hover" or "use ← →".
     await (await page.context().newCDPSession(page)).send('Emulation.setTouchEmulationEnabled', { enabled: true, maxTouchPoints: 5 });
     await page.reload();

@@ -130,8 +130,9 @@ test('the lesson: two widgets of one sentence, independent, one worker and one w
   assert.equal(steps.views, 'steps');
   assert.equal(maps.views, 'maps');
   assert.equal(steps.tokens[steps.focusIndex].trim(), '喜欢');
-  assert.equal(steps.step, 4);
-  assert.equal(maps.step, 0);
+  // A widget's state is in its attributes' terms: steps, layers and heads count from 1.
+  assert.equal(steps.step, 5);
+  assert.equal(maps.step, 1);
   // Each shadow root holds only its own view's sections (and the sentence).
   assert.ok(await page.$('#steps-widget #step-view'));
   assert.equal(await page.$('#steps-widget #heatmap'), null);
@@ -143,16 +144,16 @@ test('the lesson: two widgets of one sentence, independent, one worker and one w
   await widgetsReady(page);
   steps = await widgetState(page, '#steps-widget');
   maps = await widgetState(page, '#maps-widget');
-  assert.equal(steps.step, 5);
-  assert.equal(steps.head, 2);
-  assert.equal(maps.head, 0);
-  assert.equal(maps.step, 0);
+  assert.equal(steps.step, 6);
+  assert.equal(steps.head, 3);
+  assert.equal(maps.head, 1);
+  assert.equal(maps.step, 1);
   assert.equal(await page.textContent('#steps-report'), '(You are on step 6, layer 1, head 3.)');
   // The keyboard works inside the shadow root: ← steps back.
   await page.focus('#steps-widget #step-prev');
   await page.keyboard.press('ArrowLeft');
   await widgetsReady(page);
-  assert.equal((await widgetState(page, '#steps-widget')).step, 4);
+  assert.equal((await widgetState(page, '#steps-widget')).step, 5);
   // Typing in one widget changes only that one.
   await page.fill('#maps-widget #text-input', 'I want to');
   await widgetsReady(page);
@@ -178,7 +179,7 @@ test('the lesson: two widgets of one sentence, independent, one worker and one w
   await page.waitForFunction(() => document.querySelector('#steps-widget').shadowRoot.querySelector('.playground').hidden === false
     && getComputedStyle(document.querySelector('#steps-widget')).backgroundColor === 'rgb(23, 24, 27)');
   await widgetsReady(page);
-  assert.deepEqual(await page.$eval('#steps-widget', (w) => [w.state.step, w.state.head]), [4, 2]);
+  assert.deepEqual(await page.$eval('#steps-widget', (w) => [w.state.step, w.state.head]), [5, 3]);
   await h.screenshot(page, 'example-lesson-dark');
   await page.close();
 });
@@ -224,7 +225,7 @@ test('attributes drive a widget; a far-off widget waits; a removed widget lets g
   await page.$eval(w, (el) => { el.setAttribute('layer', 'lots'); el.removeAttribute('mask'); });
   await widgetsReady(page);
   s = await widgetState(page, w);
-  assert.deepEqual([s.layer, s.mask], [0, 'causal']);
+  assert.deepEqual([s.layer, s.mask], [1, 'causal']);
 
   // The backend and the model are attributes too; a model that is not there is said, in Chinese.
   await page.$eval(w, (el) => el.setAttribute('backend', 'scalar'));

@@ -9,6 +9,7 @@ import { fromUrl, toUrl, parseFields, URL_SCHEMA, MAX_LINK_TEXT } from '../../ww
 const query = (params) => `?${new URLSearchParams(params)}`;
 
 test('url: numbers out of range are clamped into the controls\' ranges, the rest applies', () => {
+  // Layers, heads, tokens and steps count from 1 in a link, as on the page: step=6 is the last.
   const { state, notes } = fromUrl(query({ text: 'hi', p: '-1', t: '99', k: '-5', seed: '1e12', step: '42', layer: '-3', lang: 'zh' }));
   assert.deepEqual(state, { text: 'hi', topP: 0.05, temperature: 2, topK: 0, seed: 2 ** 32 - 1, step: 5, layer: 0, lang: 'zh' });
   assert.deepEqual(notes.map((n) => [n.name, n.outcome]).sort(), [
@@ -24,7 +25,7 @@ test('url: values of the wrong type are dropped, each alone', () => {
     assert.deepEqual(notes.map((n) => n.outcome), ['dropped', 'dropped', 'dropped'], `value ${JSON.stringify(bad)}`);
   }
   // An integer field does not round a fraction: the link meant something else.
-  assert.deepEqual(fromUrl('?layer=1.5&head=1&t=0.5').state, { head: 1, temperature: 0.5 });
+  assert.deepEqual(fromUrl('?layer=1.5&head=2&t=0.5').state, { head: 1, temperature: 0.5 });
   assert.deepEqual(fromUrl('?t=+.5&p=1.&k=007').state, { temperature: 0.5, topP: 1, topK: 7 });
 });
 
@@ -60,7 +61,7 @@ test('url: a name given twice counts once; embed is only "1"', () => {
 });
 
 test('url: the parser takes any plain map, e.g. a custom element\'s attributes', () => {
-  assert.deepEqual(parseFields({ text: '小明', layer: '1', mask: 'nope' }).state, { text: '小明', layer: 1 });
+  assert.deepEqual(parseFields({ text: '小明', layer: '2', mask: 'nope' }).state, { text: '小明', layer: 1 });
   assert.deepEqual(parseFields({ layer: 1 }).state, {}, 'only strings, as attributes are');
 });
 
@@ -68,6 +69,9 @@ test('url: what the page writes, it reads back unchanged', () => {
   const defaults = { text: 'a', layer: 0, head: 0, focus: null, step: 0, temperature: 1, topK: 0, topP: 1, seed: 42, mask: 'causal', lang: null, backend: 'auto' };
   const state = { ...defaults, text: '小明 & <b>?=#', layer: 1, step: 3, temperature: 0.35, topK: 7, topP: 0.9, seed: 7, mask: 'bidirectional', lang: 'zh', backend: 'simd', focus: 2 };
   const written = toUrl(state, defaults, '/');
+  // The link counts as the page does: the second layer is layer=2, the fourth step step=4.
+  assert.match(written, /layer=2&/);
+  assert.match(written, /focus=3&step=4&/);
   const { state: read, notes } = fromUrl(written);
   assert.deepEqual(notes, []);
   assert.deepEqual({ ...defaults, ...read }, state);
@@ -82,7 +86,7 @@ test('url: every schema field names a known type and a sane range', () => {
 });
 
 test('url: focus is a token index or a word of the text', () => {
-  assert.deepEqual(fromUrl(query({ focus: '2' })).state, { focus: 2 });
+  assert.deepEqual(fromUrl(query({ focus: '2' })).state, { focus: 1 });
   assert.deepEqual(fromUrl(query({ focus: ' 喜欢 ' })).state, { focus: '喜欢' });
   assert.deepEqual(fromUrl(query({ focus: '-4' })).state, { focus: 0 });
   for (const bad of ['', '   ', '字'.repeat(101), '1.5']) {
