@@ -97,7 +97,7 @@ test('the encoder’s step-through shows the native trace’s numbers, with noth
   const cli = native('trace', '--text', text, '--layer', String(layer));
   const count = cli.trace.ids.length;
   const focus = 2; // 喜欢: it may look at 苹果, after it
-  const page = await h.open(env, `?lang=en&model=encoder&text=${encodeURIComponent(text)}&layer=${layer}&head=${head}&focus=${focus}&step=5`);
+  const page = await h.open(env, `?lang=en&model=encoder&text=${encodeURIComponent(text)}&layer=${layer + 1}&head=${head + 1}&focus=${focus + 1}&step=6`);
   const s = await h.state(page);
   assert.deepEqual(s.tokens.ids, cli.trace.ids);
   const attention = cli.trace.layers[0].attention;

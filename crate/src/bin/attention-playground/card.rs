@@ -396,8 +396,11 @@ fn write_alignment(w: &mut String, engine: &mut Engine, config: &GptConfig, toke
         "![Layer {bl}, head {bh}: the attention weights of every token of `{figure_pair}` on the \
          tokens before it]({FIGURE})\n\n*Layer {bl}, head {bh} on the first pair: row = the token \
          attending, column = the token attended to, darker = more weight (each row sums to 100 %). \
-         In the page: [open this sentence](../../index.html?text={}&layer={bl}&head={bh}).*\n",
-        url_encode(figure_pair)
+         In the page, which counts layers and heads from 1 (here from 0): [open this \
+         sentence](../../index.html?text={}&layer={}&head={}).*\n",
+        url_encode(figure_pair),
+        bl + 1,
+        bh + 1
     );
     let row_header = ["English word (its first token attends)", "token attending → the English word it predicts"][bv];
     for (pair, ids, columns, rows, attention) in &tables {

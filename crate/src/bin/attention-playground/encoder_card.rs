@@ -203,10 +203,13 @@ fn write_study_example(w: &mut String, engine: &mut Engine, config: &GptConfig, 
     let (bl, bh, weight) = best;
     let _ = writeln!(
         w,
-        "\nMost on `{object_word}`: **layer {bl}, head {bh}**, {:.0} %. In the page: \
-         [open this sentence](../../index.html?model=encoder&text={}&layer={bl}&head={bh}).",
+        "\nMost on `{object_word}`: **layer {bl}, head {bh}**, {:.0} %. In the page, which counts \
+         layers and heads from 1 (here from 0): [open this sentence](../../index.html?model=encoder&text={}&focus={}&layer={}&head={}).",
         100.0 * weight,
-        url_encode(sentence)
+        url_encode(sentence),
+        url_encode(focus_word),
+        bl + 1,
+        bh + 1
     );
     Ok(())
 }
