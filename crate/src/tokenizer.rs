@@ -122,6 +122,8 @@ impl TextTokenizer {
     fn readable(&self, token: &str) -> String {
         if !self.byte_level {
             return match fallback_byte(token) {
+                // An ASCII byte is a whole character (say `=`, which the data may lack).
+                Some(byte) if byte.is_ascii() => char::from(byte).to_string(),
                 Some(byte) => format!("<{byte:02X}>"),
                 None => token.to_string(),
             };

@@ -46,6 +46,10 @@ fn every_character_of_the_data_is_whole_and_only_unseen_ones_fall_back_to_bytes(
     let unseen = views::tokens_of(&tokenizer, 64, "鲸 🙂").unwrap();
     assert_eq!(unseen.display, ["鲸¹", "鲸²", "鲸³", " ", "🙂¹", "🙂²", "🙂³", "🙂⁴"]);
     assert_eq!(tokenizer.decode(&unseen.ids).unwrap(), "鲸 🙂");
+    // An ASCII character the data lacks is one byte token, shown as itself.
+    let markup = tokenizer.encode("<b>").unwrap();
+    assert_eq!(markup.pieces, ["<", "b", ">"]);
+    assert_eq!(tokenizer.decode(&markup.ids).unwrap(), "<b>");
 }
 
 #[test]
