@@ -180,6 +180,7 @@ pub fn self_attention_forward(out: &mut [f32], att: &mut [f32], qkv: &[f32], t: 
 /// `mask` as the forward pass. The softmax step uses
 /// `dscore[t2] = att[t2] · (datt[t2] - Σ_j att[j] · datt[j])`; keys the mask forbids have zero
 /// weight and get no gradient, so the causal case only walks keys `0..=t`.
+#[allow(clippy::too_many_arguments)] // the op's buffers and shapes, as the forward's plus dout
 pub fn self_attention_backward(dqkv: &mut [f32], dout: &[f32], qkv: &[f32], att: &[f32], t: usize, c: usize, nh: usize, mask: Mask) {
     let hs = c / nh;
     let scale_by = score_scale(hs);
