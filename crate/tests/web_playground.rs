@@ -213,6 +213,7 @@ async fn bad_calls_leave_the_same_instance_working() {
     }
     assert!(pg.residual_stream(5).is_err());
     assert!(pg.residual_stream(usize::MAX).is_err());
+    assert!(pg.fill(5).is_err(), "a GPT has no blanks to fill");
     for (temperature, top_p) in [(0.0, 1.0), (-1.0, 1.0), (f32::NAN, 1.0), (f32::INFINITY, 1.0), (1.0, -1.0), (1.0, 0.0)] {
         assert!(pg.probabilities(temperature, 0, top_p, 10).is_err(), "t {temperature}, p {top_p}");
         assert!(pg.sample(temperature, 0, top_p, 1).await.is_err(), "t {temperature}, p {top_p}");
