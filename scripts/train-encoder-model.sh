@@ -24,6 +24,6 @@ cargo build --release --quiet --bin attention-playground
     --corpus data/corpus/hsk-words.txt:1 \
     --corpus data/corpus/shakespeare.txt:1 \
     --n-embd 112 --n-layer 2 --n-head 4 --n-positions 64 \
-    --batch-size 16 --steps 4000 --lr 3e-3 --warmup 200 --dropout 0.1 --eval-every 500 --seed 1337 \
+    --batch-size 16 --steps 8000 --lr 3e-3 --warmup 200 --dropout 0.1 --eval-every 1000 --seed 1337 \
     --out www/models/encoder --card-notes scripts/encoder-card.md \
     "$@"
