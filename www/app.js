@@ -143,6 +143,7 @@ export function createPlayground({ root, initial, page = false, active = true, m
   let loads = 0; // the latest load wins
   let wantsLoad = false; // asked to load while inactive
   let ready = false; // the worker holds our model
+  let have = {}; // the worker's names for the pass and views the store holds (see worker.js `update`)
 
   const engineState = (s) => ({ model: modelUrl, ...Object.fromEntries(ENGINE_INPUTS.map((k) => [k, s[k]])) });
   const prefer = () => (store.get().backend === 'auto' ? null : store.get().backend);
@@ -156,17 +157,14 @@ export function createPlayground({ root, initial, page = false, active = true, m
     if (!active) { dirty = true; return Promise.resolve(); }
     if (!ready || store.get().loading) return Promise.resolve();
     if (inFlight) { dirty = true; return inFlight; }
-    inFlight = client.call('update', engineState(store.get())).then((bundle) => {
-      const patch = {
-        tokens: bundle.tokens,
-        steps: bundle.steps || null,
-        weights: bundle.weights || null,
-        stack: bundle.stack || null,
-        next: bundle.next || null,
-        status: bundle.status,
-        forwards: bundle.forwards,
-        ms: bundle.ms,
-      };
+    inFlight = client.call('update', { ...engineState(store.get()), have }).then((bundle) => {
+      // Parts the worker left out are unchanged: the store keeps them (and the views, seeing
+      // the same objects, keep what they drew).
+      const patch = { status: bundle.status, forwards: bundle.forwards, ms: bundle.ms };
+      for (const part of ['tokens', 'steps', 'weights', 'stack', 'next']) {
+        if (bundle[part] !== undefined) patch[part] = bundle[part];
+      }
+      have = bundle.keys;
       if (bundle.lost) patch.lostDevice = true;
       store.set(patch);
     }, (error) => failed(error, 'engine')).finally(() => {
@@ -193,6 +191,7 @@ export function createPlayground({ root, initial, page = false, active = true, m
     wantsLoad = false;
     const generation = ++loads;
     ready = false;
+    have = {}; // a new worker or model: ask for everything
     // What is shown stays until the new answer replaces it (after a restart: the same view).
     store.set({ loading: { phase: 'wasm' }, error: null });
     try {
