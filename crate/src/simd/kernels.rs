@@ -231,6 +231,33 @@ unsafe fn dot_tile<L: Lanes, const R: usize, const NC: usize>(p: &DotPointers, i
     }
 }
 
+/// Independent multiply-add chains in [`peak_loop`]: enough to keep every FMA unit busy despite
+/// each one's latency (two units of 4–5 cycles on AVX2 cores).
+const PEAK_CHAINS: usize = 12;
+
+/// `iterations` rounds of [`PEAK_CHAINS`] vector multiply-adds on registers alone, no memory:
+/// this core's arithmetic ceiling, which the matrix products' GFLOP/s are measured against.
+/// Returns a value that depends on every result (so nothing is optimised away) and the flops
+/// done per iteration.
+///
+/// # Safety
+/// The CPU must support `L`'s instruction set.
+#[inline(always)]
+pub unsafe fn peak_loop<L: Lanes>(iterations: usize) -> (f32, usize) {
+    let mut acc = [L::splat(1.0); PEAK_CHAINS];
+    let (a, b) = (L::splat(0.999_999), L::splat(1e-7));
+    for _ in 0..iterations {
+        for r in acc.iter_mut() {
+            *r = L::mul_add(*r, a, b);
+        }
+    }
+    let mut total = L::zero();
+    for r in acc {
+        total = L::add(total, r);
+    }
+    (L::sum(total), PEAK_CHAINS * L::WIDTH * 2)
+}
+
 /// The portable twin is what non-x86, non-simd128 targets run; on x86 the integration tests
 /// only reach AVX, so it is checked here directly.
 #[cfg(test)]
