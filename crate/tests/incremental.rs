@@ -13,9 +13,9 @@ use attention_playground::weights::random_weights;
 use attention_playground::{GptConfig, Tensor};
 use pollster::block_on;
 
-/// Odd sizes, so that no SIMD or GPU tile divides the sequence or the channels evenly.
+/// Odd sizes, so that no SIMD register or GPU tile divides the sequence or the channels evenly.
 fn config() -> GptConfig {
-    GptConfig { n_embd: 24, n_layer: 2, n_head: 3, n_positions: 20, vocab_size: 53, layer_norm_epsilon: 1e-5 }
+    GptConfig { n_embd: 20, n_layer: 2, n_head: 4, n_positions: 20, vocab_size: 53, layer_norm_epsilon: 1e-5 }
 }
 
 fn engine(kind: BackendKind) -> Option<Engine> {
