@@ -4,7 +4,7 @@
 // tokens, the default model's whole context), and the time from navigation to the first
 // probabilities (cold, then warm HTTP cache). Wall-clock milliseconds measured inside the page.
 //
-// node scripts/bench-page.mjs OUT.json
+// node scripts/bench-page.mjs OUT.json [BACKEND…]   (default: scalar simd gpu)
 
 import fs from 'node:fs';
 import * as h from '../tests/e2e/harness.mjs';
@@ -92,18 +92,21 @@ async function measure(env, backend) {
 }
 
 const out = process.argv[2] || 'bench-page.json';
+const wanted = process.argv.length > 3 ? process.argv.slice(3) : ['scalar', 'simd', 'gpu'];
 const results = [];
 let env = await h.start();
 const chromium = await env.context.browser()?.version?.() ?? null;
-for (const backend of ['scalar', 'simd']) results.push(await measure(env, backend));
+for (const backend of wanted.filter((b) => b !== 'gpu')) results.push(await measure(env, backend));
 await env.stop();
-env = await h.start({ webgpu: true });
-try {
-  results.push(await measure(env, 'gpu'));
-} catch (e) {
-  results.push({ backend: 'gpu', error: String(e.message || e) });
+if (wanted.includes('gpu')) {
+  env = await h.start({ webgpu: true });
+  try {
+    results.push(await measure(env, 'gpu'));
+  } catch (e) {
+    results.push({ backend: 'gpu', error: String(e.message || e) });
+  }
+  await env.stop();
 }
-await env.stop();
 
 console.log('backend  ran on   tokens  keystroke→bars median / p95   first probabilities cold / warm');
 for (const r of results) {

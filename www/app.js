@@ -1,8 +1,8 @@
 // A playground's state store and its connection to the engine; and the full page built from one.
 //
 // All UI state lives in one store. User actions change the store; a change to an engine input
-// schedules one request to the worker at the next animation frame (so typing never queues up
-// work), and the worker's answer is written back into the store. Views only read the store and
+// schedules one request to the worker (while one runs, later changes wait and go together, so
+// typing never queues up work), and the worker's answer is written back into the store. Views only read the store and
 // call actions. The page mirrors the shareable part of the state in the URL; an
 // <attention-playground> element (attention-playground.js) takes it from its attributes. Every
 // playground on a page shares one engine (engine-client.js).
@@ -139,7 +139,7 @@ export function createPlayground({ root, initial, page = false, active = true, m
   const client = connectEngine({ onRestart: (why) => { store.set({ restarted: why }); load(); } });
   let inFlight = null;
   let dirty = false;
-  let frame = 0;
+  let pending = 0; // a request scheduled, not yet sent
   let loads = 0; // the latest load wins
   let wantsLoad = false; // asked to load while inactive
   let ready = false; // the worker holds our model
@@ -174,13 +174,15 @@ export function createPlayground({ root, initial, page = false, active = true, m
     return inFlight;
   }
 
+  /** One request for the changes made in this task (typing sends each keystroke at once; while
+   * a request runs, further changes wait for it and go together). */
   function schedule() {
-    if (frame) return;
-    frame = requestAnimationFrame(() => { frame = 0; refresh(); });
+    if (pending) return;
+    pending = setTimeout(() => { pending = 0; refresh(); });
   }
 
   async function settle() {
-    while (frame || inFlight) {
+    while (pending || inFlight) {
       if (inFlight) await inFlight;
       else await new Promise((r) => requestAnimationFrame(r));
     }
@@ -306,8 +308,8 @@ export function createPlayground({ root, initial, page = false, active = true, m
     destroy() {
       active = false;
       loads++;
-      cancelAnimationFrame(frame);
-      frame = 0;
+      clearTimeout(pending);
+      pending = 0;
       unmount();
       client.release();
     },
@@ -320,17 +322,19 @@ export function start(root = document) {
   const playground = createPlayground({ root, initial: { ...fromLink, embed }, page: true });
   const { store } = playground;
 
-  // Keep the URL shareable: replace (not push) so typing does not flood the history.
-  let urlFrame = 0;
+  // Keep the URL shareable: replace (not push) so typing does not flood the history, and only
+  // once the learner pauses (a replaceState costs a few milliseconds, a keystroke's budget).
+  const URL_PAUSE_MS = 250;
+  let urlTimer = 0;
   store.subscribe(() => {
-    if (urlFrame) return;
-    urlFrame = requestAnimationFrame(() => {
-      urlFrame = 0;
+    clearTimeout(urlTimer);
+    urlTimer = setTimeout(() => {
+      urlTimer = 0;
       const url = toUrl(store.get());
       if (url !== location.search && !(url === location.pathname && !location.search)) {
         history.replaceState(null, '', url);
       }
-    });
+    }, URL_PAUSE_MS);
   });
 
   // For tests and the curious: the store, raw engine calls, and the shared engine's counters.

@@ -17,17 +17,19 @@ const watchCanvases = (page) => page.evaluate(() => {
   const tick = () => { frame++; requestAnimationFrame(tick); };
   requestAnimationFrame(tick);
   const proto = CanvasRenderingContext2D.prototype;
-  const fillRect = proto.fillRect;
   const counted = new WeakMap(); // canvas → frame it last started a drawing in
-  proto.fillRect = function (...args) {
-    const name = this.canvas.id || 'thumb';
-    if (counted.get(this.canvas) !== frame) {
-      counted.set(this.canvas, frame);
-      draws.byCanvas[name] = (draws.byCanvas[name] || 0) + 1;
-      if (this.canvas.id === 'heatmap') draws.perFrame.push(frame);
-    }
-    return fillRect.apply(this, args);
-  };
+  for (const method of ['fillRect', 'drawImage', 'putImageData', 'fillText']) {
+    const original = proto[method];
+    proto[method] = function (...args) {
+      const name = this.canvas.id || 'thumb';
+      if (counted.get(this.canvas) !== frame) {
+        counted.set(this.canvas, frame);
+        draws.byCanvas[name] = (draws.byCanvas[name] || 0) + 1;
+        if (this.canvas.id === 'heatmap') draws.perFrame.push(frame);
+      }
+      return original.apply(this, args);
+    };
+  }
   window.__draws = draws;
 });
 const draws = (page) => page.evaluate(() => JSON.parse(JSON.stringify(window.__draws)));

@@ -3,11 +3,12 @@
 // every layer × head thumbnail. Weights come as one (L, NH, T, T) array from the engine.
 
 import { t } from '../i18n.js';
-import { viridis, legend } from '../colors.js';
+import { viridis, viridisRgb, legend } from '../colors.js';
 import { changeTracker, el, fmt, proseLabel, tokenLabel, touchScreen } from './dom.js';
 
 const SVG = 'http://www.w3.org/2000/svg';
 const MASKED = '#d9d7d0';
+const MASKED_RGB = [0xd9, 0xd7, 0xd0]; // MASKED, for image data
 const svg = (tag, attrs = {}) => {
   const node = document.createElementNS(SVG, tag);
   for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, String(v));
@@ -19,6 +20,36 @@ function headWeights(weights, model, count, layer, head) {
   const size = count * count;
   const start = (layer * model.n_head + head) * size;
   return weights.subarray(start, start + size);
+}
+
+/**
+ * Paint a count × count grid of square cells, in device pixels: cell (i, j) at
+ * (x0 + j·cell, y0 + i·cell), in the colour colour(i, j) gives as [r, g, b], with `gap` pixels
+ * left clear at its right and bottom. One pixel per cell, scaled up without smoothing: a
+ * fillRect and a colour string per cell were most of a keystroke's main-thread time.
+ */
+function paintCells(g, x0, y0, cell, gap, count, colour) {
+  const image = new ImageData(count, count);
+  for (let i = 0; i < count; i++) {
+    for (let j = 0; j < count; j++) {
+      const p = (i * count + j) * 4;
+      image.data.set(colour(i, j), p);
+      image.data[p + 3] = 255;
+    }
+  }
+  const cells = new OffscreenCanvas(count, count);
+  cells.getContext('2d').putImageData(image, 0, 0);
+  g.save();
+  g.setTransform(1, 0, 0, 1, 0, 0);
+  g.imageSmoothingEnabled = false;
+  g.drawImage(cells, x0, y0, cell * count, cell * count);
+  if (gap > 0) {
+    for (let k = 1; k <= count; k++) {
+      g.clearRect(x0 + k * cell - gap, y0, gap, cell * count);
+      g.clearRect(x0, y0 + k * cell - gap, cell * count, gap);
+    }
+  }
+  g.restore();
 }
 
 function shorten(text, max = 8) {
@@ -101,12 +132,8 @@ export function mountMaps(root, actions) {
       g.restore();
     }
     // Cells the mask hides are grey, not "weight 0": the query was never allowed to look there.
-    for (let i = 0; i < count; i++) {
-      for (let j = 0; j < count; j++) {
-        g.fillStyle = tokens.allowed[i * count + j] ? viridis(values[i * count + j]) : MASKED;
-        g.fillRect(left + j * cell, top + i * cell, cell - 1, cell - 1);
-      }
-    }
+    paintCells(g, left * ratio, top * ratio, cell * ratio, ratio, count,
+      (i, j) => (tokens.allowed[i * count + j] ? viridisRgb(values[i * count + j]) : MASKED_RGB));
     g.lineWidth = 2;
     g.strokeStyle = '#e4007c';
     g.strokeRect(left - 1, top + steps.focus * cell - 1, cell * count + 1, cell + 1);
@@ -190,12 +217,8 @@ export function mountMaps(root, actions) {
     thumbs.canvases.forEach((row, l) => row.forEach((c, h) => {
       const values = headWeights(weights, model, count, l, h);
       const g = c.getContext('2d');
-      for (let i = 0; i < count; i++) {
-        for (let j = 0; j < count; j++) {
-          g.fillStyle = viridis(values[i * count + j]);
-          g.fillRect(j * cell, i * cell, Math.ceil(cell), Math.ceil(cell));
-        }
-      }
+      g.clearRect(0, 0, THUMB, THUMB);
+      paintCells(g, 0, 0, cell, 0, count, (i, j) => viridisRgb(values[i * count + j]));
     }));
   }
 
