@@ -1,4 +1,4 @@
-//! Scalar vs SIMD (simd128) forward time in the browser: the wasm half of `bench_cpu`.
+//! Scalar vs SIMD (simd128) forward time in the browser, and the matmul against the peak: the wasm half of `bench_native`.
 //! A benchmark, not part of the test command (no speed is asserted):
 //! `make bench-wasm` runs it in headless Chromium and prints the figures.
 #![cfg(target_arch = "wasm32")]
