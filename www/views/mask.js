@@ -1,7 +1,7 @@
 // (6) Causal vs bidirectional: the toggle, the mask matrix the engine applies, and why.
 
 import { t } from '../i18n.js';
-import { el, tokenLabel } from './dom.js';
+import { changeTracker, el, tokenLabel } from './dom.js';
 
 const MAX_DRAWN = 16;
 
@@ -9,7 +9,9 @@ export function mountMask(root, actions) {
   const radios = Array.from(root.querySelectorAll('input[name="mask"]'));
   for (const radio of radios) radio.addEventListener('change', () => actions.set({ mask: radio.value }));
   const matrix = root.querySelector('#mask-matrix');
+  const changed = changeTracker();
   return (state) => {
+    if (!changed(state.tokens, state.mask, state.lang)) return;
     const tr = (key, params) => t(state.lang, key, params);
     for (const radio of radios) radio.checked = radio.value === state.mask;
     root.querySelector('#mask-text').textContent = tr(`mask.${state.mask}.text`);
