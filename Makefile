@@ -5,9 +5,8 @@ test: ; ./scripts/test.sh
 wasm: ; ./scripts/build-wasm.sh
 site: ; ./scripts/build-site.sh
 setup: ; ./scripts/setup.sh
-bench:
-	cargo run --release --example bench_cpu
-	cargo run --release --example bench_gpu
+# Every benchmark, one table each, and target/bench/bench.json (not a test).
+bench: ; ./scripts/bench.sh
 model: ; ./scripts/train-default-model.sh
 # Scalar vs SIMD in headless Chromium (prints figures; not a test).
 bench-wasm:

@@ -1,8 +1,8 @@
 // A playground's state store and its connection to the engine; and the full page built from one.
 //
 // All UI state lives in one store. User actions change the store; a change to an engine input
-// schedules one request to the worker at the next animation frame (so typing never queues up
-// work), and the worker's answer is written back into the store. Views only read the store and
+// schedules one request to the worker (while one runs, later changes wait and go together, so
+// typing never queues up work), and the worker's answer is written back into the store. Views only read the store and
 // call actions. The page mirrors the shareable part of the state in the URL; an
 // <attention-playground> element (attention-playground.js) takes it from its attributes. Every
 // playground on a page shares one engine (engine-client.js).
@@ -97,10 +97,11 @@ export function createPlayground({ root, initial, page = false, active = true, m
   const client = connectEngine({ onRestart: (why) => { store.set({ restarted: why }); load(); } });
   let inFlight = null;
   let dirty = false;
-  let frame = 0;
+  let pending = 0; // a request scheduled, not yet sent
   let loads = 0; // the latest load wins
   let wantsLoad = false; // asked to load while inactive
   let ready = false; // the worker holds our model
+  let have = {}; // the worker's names for the pass and views the store holds (see worker.js `update`)
 
   const engineState = (s) => ({ model: modelUrl, ...Object.fromEntries(ENGINE_INPUTS.map((k) => [k, s[k]])) });
   const prefer = () => (store.get().backend === 'auto' ? null : store.get().backend);
@@ -114,18 +115,14 @@ export function createPlayground({ root, initial, page = false, active = true, m
     if (!active) { dirty = true; return Promise.resolve(); }
     if (!ready || store.get().loading) return Promise.resolve();
     if (inFlight) { dirty = true; return inFlight; }
-    inFlight = client.call('update', engineState(store.get())).then((bundle) => {
-      const patch = {
-        tokens: bundle.tokens,
-        steps: bundle.steps || null,
-        weights: bundle.weights || null,
-        stack: bundle.stack || null,
-        next: bundle.next || null,
-        fill: bundle.fill || null,
-        status: bundle.status,
-        forwards: bundle.forwards,
-        ms: bundle.ms,
-      };
+    inFlight = client.call('update', { ...engineState(store.get()), have }).then((bundle) => {
+      // Parts the worker left out are unchanged: the store keeps them (and the views, seeing
+      // the same objects, keep what they drew).
+      const patch = { status: bundle.status, forwards: bundle.forwards, ms: bundle.ms };
+      for (const part of ['tokens', 'steps', 'weights', 'stack', 'next', 'fill']) {
+        if (bundle[part] !== undefined) patch[part] = bundle[part];
+      }
+      have = bundle.keys;
       if (bundle.lost) patch.lostDevice = true;
       // A request that failed before (say, a setting the engine refused) is over once one works.
       if (store.get().error?.kind === 'engine') patch.error = null;
@@ -138,13 +135,15 @@ export function createPlayground({ root, initial, page = false, active = true, m
     return inFlight;
   }
 
+  /** One request for the changes made in this task (typing sends each keystroke at once; while
+   * a request runs, further changes wait for it and go together). */
   function schedule() {
-    if (frame) return;
-    frame = requestAnimationFrame(() => { frame = 0; refresh(); });
+    if (pending) return;
+    pending = setTimeout(() => { pending = 0; refresh(); });
   }
 
   async function settle() {
-    while (frame || inFlight) {
+    while (pending || inFlight) {
       if (inFlight) await inFlight;
       else await new Promise((r) => requestAnimationFrame(r));
     }
@@ -155,6 +154,7 @@ export function createPlayground({ root, initial, page = false, active = true, m
     wantsLoad = false;
     const generation = ++loads;
     ready = false;
+    have = {}; // a new worker or model: ask for everything
     // What is shown stays until the new answer replaces it (after a restart: the same view).
     store.set({ loading: { phase: 'wasm' }, error: null });
     try {
@@ -213,7 +213,7 @@ export function createPlayground({ root, initial, page = false, active = true, m
     const modelName = otherModelName();
     compareClient ??= connectEngine({ onRestart: () => refreshCompare() });
     comparing = compareClient.load(MODELS[modelName], prefer(), () => {})
-      .then(() => compareClient.call('update', { ...engineState(store.get()), model: MODELS[modelName] }))
+      .then(() => compareClient.call('update', { ...engineState(store.get()), model: MODELS[modelName], have: {} }))
       .then((bundle) => {
         if (store.get().compareOn) store.set({ compare: { modelName, tokens: bundle.tokens, steps: bundle.steps || null } });
       }, (error) => failed(error, 'engine'))
@@ -306,8 +306,8 @@ export function createPlayground({ root, initial, page = false, active = true, m
     destroy() {
       active = false;
       loads++;
-      cancelAnimationFrame(frame);
-      frame = 0;
+      clearTimeout(pending);
+      pending = 0;
       unmount();
       client.release();
       compareClient?.release();
@@ -324,17 +324,19 @@ export function start(root = document) {
   });
   const { store } = playground;
 
-  // Keep the URL shareable: replace (not push) so typing does not flood the history.
-  let urlFrame = 0;
+  // Keep the URL shareable: replace (not push) so typing does not flood the history, and only
+  // once the learner pauses (a replaceState costs a few milliseconds, a keystroke's budget).
+  const URL_PAUSE_MS = 250;
+  let urlTimer = 0;
   store.subscribe(() => {
-    if (urlFrame) return;
-    urlFrame = requestAnimationFrame(() => {
-      urlFrame = 0;
+    clearTimeout(urlTimer);
+    urlTimer = setTimeout(() => {
+      urlTimer = 0;
       const url = toUrl(store.get(), DEFAULTS, location.pathname);
       if (url !== location.search && !(url === location.pathname && !location.search)) {
         history.replaceState(null, '', url);
       }
-    });
+    }, URL_PAUSE_MS);
   });
 
   // For tests and the curious: the store, raw engine calls, and the shared engine's counters.

@@ -22,9 +22,14 @@ function interpolate(stops, x) {
 
 const css = ([r, g, b]) => `rgb(${r} ${g} ${b})`;
 
+/** Sequential colour for x in [0, 1], as [r, g, b] (0–255). */
+export function viridisRgb(x) {
+  return interpolate(VIRIDIS, x);
+}
+
 /** Sequential colour for x in [0, 1]. */
 export function viridis(x) {
-  return css(interpolate(VIRIDIS, x));
+  return css(viridisRgb(x));
 }
 
 /** Diverging colour for x in [-limit, limit] (0 is white). */

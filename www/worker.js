@@ -11,9 +11,12 @@
 
 import init, { Playground } from './pkg/attention_playground.js';
 
-/** Model URL → { playground, cached: text and mask of its last forward pass and its tokens }. */
+/** Model URL → { playground, cached: text and mask of its last forward pass, its tokens and version }. */
 const models = new Map();
-const noForward = () => ({ text: null, mask: null, tokens: null });
+const noForward = () => ({ text: null, mask: null, tokens: null, version: null });
+/** Names each forward pass, unlike any pass of an earlier worker a page may still hold. */
+const WORKER_ID = Math.random().toString(36).slice(2);
+let passes = 0;
 /** Candidates shown for each [MASK]. */
 const FILL_CANDIDATES = 5;
 /** The wasm module's exports, for its memory's size. */
@@ -95,6 +98,7 @@ async function ensureForward({ playground, cached }, text, mask) {
   cached.tokens = await playground.run(text, mask);
   cached.text = text;
   cached.mask = mask;
+  cached.version = `${WORKER_ID}.${++passes}`;
   return { lost: before === 'gpu' && playground.status().kind !== 'gpu' };
 }
 
@@ -111,8 +115,13 @@ function focusIndex(playground, focus, text, count) {
   return focus == null ? count - 1 : clamp(focus);
 }
 
-/** Everything the views show for one state of the page. */
-async function update({ model: modelUrl, text, mask, layer, head, focus, temperature, topK, topP }) {
+/**
+ * What the views show for one state of the page, less what the page already holds: `have` names
+ * the pass and the views it has (as `keys` of an earlier answer said), and a part left out of
+ * the answer is unchanged. A temperature change thus sends only the probabilities, never the
+ * (L, NH, T, T) attention weights again. A part that is null has nothing to show.
+ */
+async function update({ model: modelUrl, text, mask, layer, head, focus, temperature, topK, topP, have = {} }) {
   const started = performance.now();
   const entry = loaded(modelUrl);
   const { playground, cached } = entry;
@@ -121,17 +130,21 @@ async function update({ model: modelUrl, text, mask, layer, head, focus, tempera
   const encoder = model.attention_mask === 'bidirectional';
   const { lost } = await ensureForward(entry, text, encoder ? 'bidirectional' : mask);
   const tokens = cached.tokens;
-  const bundle = { tokens, lost, status: playground.status(), forwards: playground.forwards() };
+  const fresh = have.version !== cached.version;
   const count = tokens.ids.length;
+  const keys = { version: cached.version, steps: null, stack: null, next: null };
+  const bundle = { keys, lost, status: playground.status(), forwards: playground.forwards() };
+  if (fresh) Object.assign(bundle, { tokens, weights: null, steps: null, stack: null, next: null, fill: null });
   if (count > 0) {
     const l = Math.min(Math.max(0, layer), model.n_layer - 1);
     const h = Math.min(Math.max(0, head), model.n_head - 1);
     const f = focusIndex(playground, focus, text, count);
-    bundle.steps = playground.headSteps(l, h, f);
-    bundle.weights = playground.attentionWeights();
-    bundle.stack = playground.residualStream(f);
-    bundle.next = playground.probabilities(temperature, topK, topP, 10);
-    if (encoder) {
+    Object.assign(keys, { steps: `${l},${h},${f}`, stack: f, next: `${temperature},${topK},${topP}` });
+    if (fresh) bundle.weights = playground.attentionWeights();
+    if (fresh || have.steps !== keys.steps) bundle.steps = playground.headSteps(l, h, f);
+    if (fresh || have.stack !== keys.stack) bundle.stack = playground.residualStream(f);
+    if (fresh || have.next !== keys.next) bundle.next = playground.probabilities(temperature, topK, topP, 10);
+    if (encoder && fresh) {
       const maskId = playground.tokenize(model.mask_token).ids[0];
       bundle.fill = tokens.ids.includes(maskId) ? playground.fill(FILL_CANDIDATES) : { masks: [] };
     }

@@ -25,7 +25,7 @@ use crate::backend::gpu::Gpu;
 use crate::backend::scalar::Scalar;
 use crate::backend::simd::Simd;
 use crate::backend::{Backend, BackendKind};
-use crate::gpt::{Gpt, KvCache};
+use crate::gpt::{Gpt, KvCache, Prefix};
 use crate::sampling::{Sampler, SamplingOptions};
 use crate::trace::Trace;
 use crate::weights::{layout, HostWeights};
@@ -134,6 +134,30 @@ impl Engine {
             let result = on_backend!(&self.model, gpt => forward_on(gpt, ids, mask, record).await);
             match result {
                 Err(error) => self.recover(error)?,
+                done => return done,
+            }
+        }
+    }
+
+    /// Like [`Engine::forward`] with `record`, for a text being edited: `previous` is the last
+    /// pass this engine returned. Under the causal mask the positions `ids` shares with it at the
+    /// start are not computed again (see [`Gpt::forward_after`]); the result is the very trace
+    /// a full pass records. The bidirectional mask, another backend, or nothing shared: a full pass.
+    pub async fn forward_after(&mut self, ids: &[u32], mask: Mask, previous: Option<&Trace<Tensor>>) -> Result<ForwardOutput> {
+        self.leave_a_lost_gpu();
+        let mut reuse = previous.map_or(0, |p| reusable_prefix(p, ids, mask, self.status.kind));
+        loop {
+            let result = if reuse > 0 {
+                let prefix = Prefix::of(previous.expect("reuse needs a previous pass"), reuse);
+                on_backend!(&self.model, gpt => forward_after_on(gpt, ids, &prefix).await)
+            } else {
+                on_backend!(&self.model, gpt => forward_on(gpt, ids, mask, true).await)
+            };
+            match result {
+                Err(error) => {
+                    self.recover(error)?;
+                    reuse = 0; // the previous pass's numbers came from the lost backend
+                }
                 done => return done,
             }
         }
@@ -295,6 +319,27 @@ async fn forward_on<B: Backend>(gpt: &Gpt<B>, ids: &[u32], mask: Mask, record: b
             Ok(ForwardOutput { logits, trace: None })
         }
     }
+}
+
+/// How many first positions of `previous` a causal pass over `ids` on `backend` can take as they
+/// are: the tokens both start with, but at least one position short of `ids` (attention then
+/// runs for every query on the backend, so even a text cut short gets its steps as a full pass
+/// computes them).
+fn reusable_prefix(previous: &Trace<Tensor>, ids: &[u32], mask: Mask, backend: BackendKind) -> usize {
+    let same_kind_of_pass = mask == Mask::Causal && previous.mask == Mask::Causal && previous.pos0 == 0 && previous.backend == backend;
+    if !same_kind_of_pass || previous.logits.rows() != previous.ids.len() {
+        return 0;
+    }
+    let shared = previous.ids.iter().zip(ids).take_while(|(a, b)| a == b).count();
+    shared.min(ids.len().saturating_sub(1))
+}
+
+/// The pass over `ids` after `prefix`, on `gpt`'s backend, read back in one go.
+async fn forward_after_on<B: Backend>(gpt: &Gpt<B>, ids: &[u32], prefix: &Prefix<Tensor>) -> Result<ForwardOutput> {
+    let forward = gpt.forward_after(ids, &prefix.upload(&gpt.backend))?;
+    let trace = forward.trace.expect("forward_after records its trace");
+    let host = trace.with_tensors(gpt.backend.read(&trace.tensors()).await?);
+    Ok(ForwardOutput { logits: host.logits.clone(), trace: Some(host) })
 }
 
 /// Generation on `gpt`'s backend, continuing after the tokens already in `generated`.

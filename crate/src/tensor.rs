@@ -49,4 +49,11 @@ impl Tensor {
         let c = self.cols();
         &self.data[i * c..(i + 1) * c]
     }
+
+    /// Rows `start..end` of a (rows, cols) tensor, as a (end - start, cols) tensor.
+    pub fn rows_range(&self, start: usize, end: usize) -> Tensor {
+        let c = self.cols();
+        assert!(start <= end && end <= self.rows(), "rows {start}..{end} of {}", self.rows());
+        Tensor::new([end - start, c], self.data[start * c..end * c].to_vec())
+    }
 }

@@ -3,6 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::backend::BackendKind;
 use crate::ops::attention::{AttentionSteps, Mask};
 
 /// One block's intermediates.
@@ -24,6 +25,8 @@ pub struct Trace<T> {
     /// Absolute position of the first token (non-zero after a KV cache).
     pub pos0: usize,
     pub mask: Mask,
+    /// Which backend computed these numbers (a later pass may reuse them only on the same one).
+    pub backend: BackendKind,
     /// (T, C) token + position embedding: the residual stream entering block 0.
     pub embeddings: T,
     pub layers: Vec<LayerTrace<T>>,
@@ -65,6 +68,6 @@ impl<T> Trace<T> {
             .collect();
         let final_norm = next();
         let logits = next();
-        Trace { ids: self.ids.clone(), pos0: self.pos0, mask: self.mask, embeddings, layers, final_norm, logits }
+        Trace { ids: self.ids.clone(), pos0: self.pos0, mask: self.mask, backend: self.backend, embeddings, layers, final_norm, logits }
     }
 }

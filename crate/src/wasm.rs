@@ -152,12 +152,16 @@ impl Playground {
         let mask = parse_mask(&mask)?;
         let tokens = self.tokens_of(&text)?;
         if tokens.ids.is_empty() {
-            self.last.replace(None);
+            *self.last.try_borrow_mut().map_err(|_| busy())? = None;
             return to_js(&tokens);
         }
         let trace = {
             let mut engine = self.engine.try_borrow_mut().map_err(|_| busy())?;
-            let output = engine.forward(&tokens.ids, mask, true).await.map_err(js_error)?;
+            // The last pass's first positions are reused where the new tokens start the same way.
+            // (Held while the pass runs: every writer of `last` borrows the engine first.)
+            let last = self.last.borrow();
+            let previous = last.as_ref().map(|run| &run.trace);
+            let output = engine.forward_after(&tokens.ids, mask, previous).await.map_err(js_error)?;
             self.forwards.set(self.forwards.get() + 1);
             output.trace.ok_or_else(|| js_error(Error::Model("the engine returned no trace".into())))?
         };

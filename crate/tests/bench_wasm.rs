@@ -1,11 +1,11 @@
-//! Scalar vs SIMD (simd128) forward time in the browser: the wasm half of `bench_cpu`.
+//! Scalar vs SIMD (simd128) forward time in the browser, and the matmul against the peak: the wasm half of `bench_native`.
 //! A benchmark, not part of the test command (no speed is asserted):
 //! `make bench-wasm` runs it in headless Chromium and prints the figures.
 #![cfg(target_arch = "wasm32")]
 
 use attention_playground::backend::scalar::Scalar;
 use attention_playground::backend::simd::Simd;
-use attention_playground::bench::{time_forward, Timing};
+use attention_playground::bench::{matmul_gflops, one_core_peak_gflops, time_forward, Timing};
 use attention_playground::gpt::Gpt;
 use attention_playground::weights::{load_safetensors, random_weights};
 use attention_playground::GptConfig;
@@ -44,4 +44,16 @@ async fn scalar_vs_simd_in_the_browser() {
     };
     let weights = random_weights(&gpt2_small, 0);
     compare("GPT-2 small shape (random weights)", gpt2_small, weights, 16, 2).await;
+}
+
+/// The SIMD matmul in wasm against this core's peak measured the same way (simd128 has no fused
+/// multiply-add: the peak loop, like the matmul, does a multiply and an add).
+#[wasm_bindgen_test]
+fn matmul_against_the_one_core_peak_in_the_browser() {
+    let peak = one_core_peak_gflops(js_sys::Date::now);
+    console_log!("wasm simd128: one core's peak (register-only multiply-adds) {peak:.1} GFLOP/s");
+    for (what, m, k, n) in [("default model c_fc", 64, 112, 448), ("GPT-2 small c_fc", 64, 768, 3072)] {
+        let gflops = matmul_gflops(m, k, n, js_sys::Date::now);
+        console_log!("wasm simd128: SIMD matmul {what} ({m}×{k})·({k}×{n}): {gflops:.1} GFLOP/s = {:.0}% of peak", 100.0 * gflops / peak);
+    }
 }

@@ -35,7 +35,8 @@ test('the GPT page never fetches the encoder; choosing it loads it once and puts
   assert.equal(s.model.attention_mask, 'bidirectional');
   assert.equal(s.model.mask_token, '[MASK]');
   assert.ok(fetched.some((url) => url.endsWith('/models/encoder/model.safetensors')));
-  assert.match(page.url(), /[?&]model=encoder/);
+  // The link follows once the learner pauses.
+  await page.waitForFunction(() => /[?&]model=encoder/.test(location.search), null, { timeout: 10_000 });
   // The whole mask matrix is allowed, and the causal toggle cannot be chosen.
   assert.ok(s.tokens.allowed.every((a) => a === 1));
   assert.ok(await page.isDisabled('input[name="mask"][value="causal"]'));

@@ -13,6 +13,20 @@ export function el(tag, props = {}, ...children) {
   return node;
 }
 
+/**
+ * A view's guard against redrawing what did not change: the function returned is true when any
+ * of its arguments differs (by identity) from the previous call's. The store replaces only what
+ * changed, so unchanged data keeps its identity.
+ */
+export function changeTracker() {
+  let last = null;
+  return (...deps) => {
+    const same = last !== null && deps.length === last.length && deps.every((d, i) => d === last[i]);
+    last = deps;
+    return !same;
+  };
+}
+
 /** A number as the page prints it: fixed digits, −∞ for a masked score, a true minus sign. */
 export function fmt(x, digits = 2) {
   if (x === -Infinity || x == null) return '−∞';

@@ -3,11 +3,12 @@
 // every layer × head thumbnail. Weights come as one (L, NH, T, T) array from the engine.
 
 import { t } from '../i18n.js';
-import { viridis, legend } from '../colors.js';
-import { el, fmt, proseLabel, tokenLabel, touchScreen } from './dom.js';
+import { viridis, viridisRgb, legend } from '../colors.js';
+import { changeTracker, el, fmt, proseLabel, tokenLabel, touchScreen } from './dom.js';
 
 const SVG = 'http://www.w3.org/2000/svg';
 const MASKED = '#d9d7d0';
+const MASKED_RGB = [0xd9, 0xd7, 0xd0]; // MASKED, for image data
 const svg = (tag, attrs = {}) => {
   const node = document.createElementNS(SVG, tag);
   for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, String(v));
@@ -19,6 +20,36 @@ function headWeights(weights, model, count, layer, head) {
   const size = count * count;
   const start = (layer * model.n_head + head) * size;
   return weights.subarray(start, start + size);
+}
+
+/**
+ * Paint a count × count grid of square cells, in device pixels: cell (i, j) at
+ * (x0 + j·cell, y0 + i·cell), in the colour colour(i, j) gives as [r, g, b], with `gap` pixels
+ * left clear at its right and bottom. One pixel per cell, scaled up without smoothing: a
+ * fillRect and a colour string per cell were most of a keystroke's main-thread time.
+ */
+function paintCells(g, x0, y0, cell, gap, count, colour) {
+  const image = new ImageData(count, count);
+  for (let i = 0; i < count; i++) {
+    for (let j = 0; j < count; j++) {
+      const p = (i * count + j) * 4;
+      image.data.set(colour(i, j), p);
+      image.data[p + 3] = 255;
+    }
+  }
+  const cells = new OffscreenCanvas(count, count);
+  cells.getContext('2d').putImageData(image, 0, 0);
+  g.save();
+  g.setTransform(1, 0, 0, 1, 0, 0);
+  g.imageSmoothingEnabled = false;
+  g.drawImage(cells, x0, y0, cell * count, cell * count);
+  if (gap > 0) {
+    for (let k = 1; k <= count; k++) {
+      g.clearRect(x0 + k * cell - gap, y0, gap, cell * count);
+      g.clearRect(x0, y0 + k * cell - gap, cell * count, gap);
+    }
+  }
+  g.restore();
 }
 
 function shorten(text, max = 8) {
@@ -101,12 +132,8 @@ export function mountMaps(root, actions) {
       g.restore();
     }
     // Cells the mask hides are grey, not "weight 0": the query was never allowed to look there.
-    for (let i = 0; i < count; i++) {
-      for (let j = 0; j < count; j++) {
-        g.fillStyle = tokens.allowed[i * count + j] ? viridis(values[i * count + j]) : MASKED;
-        g.fillRect(left + j * cell, top + i * cell, cell - 1, cell - 1);
-      }
-    }
+    paintCells(g, left * ratio, top * ratio, cell * ratio, ratio, count,
+      (i, j) => (tokens.allowed[i * count + j] ? viridisRgb(values[i * count + j]) : MASKED_RGB));
     g.lineWidth = 2;
     g.strokeStyle = '#e4007c';
     g.strokeRect(left - 1, top + steps.focus * cell - 1, cell * count + 1, cell + 1);
@@ -117,10 +144,6 @@ export function mountMaps(root, actions) {
     geometry = { values, labels, count, cell, left, top };
     canvas.setAttribute('aria-label', t(state.lang, 'maps.heatmap', { layer: steps.layer + 1, head: steps.head + 1 }));
     read(state);
-    heatmapLegend.replaceChildren(
-      legend('viridis', t(state.lang, 'legend.weights'), '0', '1'),
-      el('span', { className: 'legend' }, el('span', { className: 'swatch', style: { background: MASKED }, textContent: '−∞' }), t(state.lang, 'mask.legend.blocked')),
-    );
   }
 
   function drawLines(state) {
@@ -158,59 +181,88 @@ export function mountMaps(root, actions) {
     lines.setAttribute('aria-label', t(state.lang, 'maps.lines', { focus: proseLabel(tokens.display[steps.focus]) }));
   }
 
-  function drawGrid(state) {
-    const { weights, tokens, model, steps } = state;
-    const count = tokens.ids.length;
-    const size = 64;
+  // The grid's buttons are made once per model shape and language, and then only updated: a
+  // thumbnail redraws when the weights change, the selection moves without rebuilding anything,
+  // so a focused thumbnail keeps the keyboard focus.
+  const THUMB = 64;
+  let thumbs = null; // { key, canvases: [l][h], buttons: [l][h] }
+  function buildGrid(state) {
+    const { model } = state;
+    const canvases = [];
+    const buttons = [];
     const rows = [el('div', { className: 'grid-row grid-head' }, el('span'),
       ...Array.from({ length: model.n_head }, (_, h) => el('span', { textContent: t(state.lang, 'maps.grid.head', { head: h + 1 }) })))];
     for (let l = 0; l < model.n_layer; l++) {
-      const thumbs = Array.from({ length: model.n_head }, (_, h) => {
-        const values = headWeights(weights, model, count, l, h);
-        const c = el('canvas', { width: size, height: size });
-        const g = c.getContext('2d');
-        const cell = size / count;
-        for (let i = 0; i < count; i++) {
-          for (let j = 0; j < count; j++) {
-            g.fillStyle = viridis(values[i * count + j]);
-            g.fillRect(j * cell, i * cell, Math.ceil(cell), Math.ceil(cell));
-          }
-        }
-        const selected = l === steps.layer && h === steps.head;
-        const button = el('button', {
-          type: 'button', className: `thumb${selected ? ' selected' : ''}`,
-          ariaLabel: t(state.lang, 'maps.thumb', { layer: l + 1, head: h + 1 }), ariaPressed: String(selected),
-          title: t(state.lang, 'maps.thumb', { layer: l + 1, head: h + 1 }),
-        }, c);
+      canvases.push([]);
+      buttons.push([]);
+      for (let h = 0; h < model.n_head; h++) {
+        const c = el('canvas', { width: THUMB, height: THUMB });
+        const name = t(state.lang, 'maps.thumb', { layer: l + 1, head: h + 1 });
+        const button = el('button', { type: 'button', className: 'thumb', ariaLabel: name, title: name }, c);
         button.addEventListener('click', () => actions.set({ layer: l, head: h }));
-        return button;
-      });
-      rows.push(el('div', { className: 'grid-row' }, el('span', { textContent: t(state.lang, 'maps.grid.layer', { layer: l + 1 }) }), ...thumbs));
+        canvases[l].push(c);
+        buttons[l].push(button);
+      }
+      rows.push(el('div', { className: 'grid-row' }, el('span', { textContent: t(state.lang, 'maps.grid.layer', { layer: l + 1 }) }), ...buttons[l]));
     }
     grid.style.setProperty('--heads', String(model.n_head));
     grid.replaceChildren(...rows, legend('viridis', t(state.lang, 'legend.weights'), '0', '1'));
+    return { canvases, buttons };
   }
 
-  let drawn = null;
+  function drawThumbs(state) {
+    const { weights, tokens, model } = state;
+    const count = tokens.ids.length;
+    const cell = THUMB / count;
+    thumbs.canvases.forEach((row, l) => row.forEach((c, h) => {
+      const values = headWeights(weights, model, count, l, h);
+      const g = c.getContext('2d');
+      g.clearRect(0, 0, THUMB, THUMB);
+      paintCells(g, 0, 0, cell, 0, count, (i, j) => viridisRgb(values[i * count + j]));
+    }));
+  }
+
+  function selectThumb(state) {
+    thumbs.buttons.forEach((row, l) => row.forEach((button, h) => {
+      const selected = l === state.steps.layer && h === state.steps.head;
+      button.classList.toggle('selected', selected);
+      button.setAttribute('aria-pressed', String(selected));
+    }));
+  }
+
+  const gridChanged = changeTracker();
+  const thumbsChanged = changeTracker();
+  const picturesChanged = changeTracker();
+  const legendChanged = changeTracker();
   return (state) => {
     lastState = state;
     const ready = state.weights && state.tokens && state.steps && state.model;
     $('#maps').classList.toggle('empty', !ready);
     if (!ready) {
       geometry = null;
+      thumbs = null;
+      gridChanged(null);
       grid.replaceChildren();
       lines.replaceChildren();
       canvas.width = 0;
       return;
     }
-    // Redraw only when what the pictures depend on changed.
-    const key = [state.weights, state.steps, state.lang];
-    if (drawn && key.every((k, i) => k === drawn[i])) return;
-    drawn = key;
+    // Each picture redraws only when what it shows changed; the worker sends the same weights
+    // object again when only a temperature or top-k moved.
+    if (legendChanged(state.lang)) {
+      heatmapLegend.replaceChildren(
+        legend('viridis', t(state.lang, 'legend.weights'), '0', '1'),
+        el('span', { className: 'legend' }, el('span', { className: 'swatch', style: { background: MASKED }, textContent: '−∞' }), t(state.lang, 'mask.legend.blocked')),
+      );
+    }
+    const rebuilt = gridChanged(state.model, state.lang);
+    if (rebuilt) thumbs = buildGrid(state);
+    if (thumbsChanged(state.weights, thumbs)) drawThumbs(state);
+    if (!picturesChanged(state.weights, state.steps, state.lang) && !rebuilt) return;
+    selectThumb(state);
     $('#heatmap-caption').textContent = t(state.lang, 'maps.heatmap', { layer: state.steps.layer + 1, head: state.steps.head + 1 });
     $('#lines-caption').textContent = t(state.lang, 'maps.lines', { focus: proseLabel(state.tokens.display[state.steps.focus]) });
     draw(state);
     drawLines(state);
-    drawGrid(state);
   };
 }

@@ -3,7 +3,7 @@
 // the two models differ: the same blocks, another mask and another task.
 
 import { t } from '../i18n.js';
-import { el, tokenLabel } from './dom.js';
+import { changeTracker, el, tokenLabel } from './dom.js';
 
 const MAX_DRAWN = 16;
 
@@ -14,9 +14,11 @@ export function mountMask(root, actions) {
   const compare = root.querySelector('#mask-compare');
   const sideBySide = root.querySelector('#mask-side-by-side');
   compare.addEventListener('change', () => actions.compare(compare.checked));
+  const changed = changeTracker();
   return (state) => {
     compare.checked = state.compareOn;
     renderSideBySide(state);
+    if (!changed(state.tokens, state.mask, state.lang, state.model)) return;
     const tr = (key, params) => t(state.lang, key, params);
     const encoder = state.model?.attention_mask === 'bidirectional';
     const mask = encoder ? 'bidirectional' : state.mask;

@@ -4,7 +4,7 @@
 // [MASK]'s fill-in candidates as bars instead (the encoder does not write on).
 
 import { t } from '../i18n.js';
-import { candidateLabel, el, fmt, percent, proseLabel, tokenLabel } from './dom.js';
+import { candidateLabel, changeTracker, el, fmt, percent, proseLabel, tokenLabel } from './dom.js';
 
 /** Above this temperature, generated text is likely babble: suggest going lower. */
 const BABBLE_TEMPERATURE = 0.5;
@@ -32,6 +32,27 @@ export function mountNext(root, actions) {
   const fills = $('#fills');
   const gptOnly = ['#bars', '#next-shown', '.controls', '.generate', 'details.softmax'].map((sel) => $(sel));
 
+  // One bar per rank and one for every other token, made once and then only updated, so the
+  // bars glide to their new lengths instead of being rebuilt.
+  const barNodes = [];
+  const othersBar = makeBar();
+  function makeBar() {
+    const parts = { token: el('span', { className: 'bar-token' }), fill: el('span', { className: 'bar-fill' }), value: el('span', { className: 'bar-value' }) };
+    return { ...parts, li: el('li', {}, parts.token, el('span', { className: 'bar-track' }, parts.fill), parts.value) };
+  }
+  function setBar(bar, { className, title = '', id, probability, label, shown }) {
+    bar.li.className = className;
+    bar.li.title = title;
+    if (id == null) delete bar.li.dataset.id;
+    else bar.li.dataset.id = String(id);
+    bar.li.dataset.probability = String(probability);
+    bar.token.textContent = label;
+    bar.fill.style.width = `${(probability * 100).toFixed(2)}%`;
+    bar.value.textContent = shown;
+    return bar.li;
+  }
+
+  const changed = changeTracker();
   return (state) => {
     const tr = (key, params) => t(state.lang, key, params);
     const encoder = Boolean(state.model?.mask_token);
@@ -66,6 +87,7 @@ export function mountNext(root, actions) {
     renderGenerated(state, tr);
 
     const next = state.next;
+    if (!changed(next, tokens, state.model, state.lang, state.topK, state.topP, state.temperature)) return;
     if (!next || !tokens || tokens.ids.length === 0) {
       bars.replaceChildren();
       $('#next-caption').textContent = '';
@@ -79,19 +101,22 @@ export function mountNext(root, actions) {
       n: next.rows.length,
     });
     const part = tr('tokens.part');
-    bars.replaceChildren(...next.rows.map((row) => el('li', {
+    const items = next.rows.map((row, i) => setBar(barNodes[i] ??= makeBar(), {
       className: `bar${row.kept ? '' : ' cut'}${row.partial ? ' partial' : ''}`,
       title: [`id ${row.id}`, row.partial ? part : '', row.kept ? '' : tr('next.cut')].filter(Boolean).join(' · '),
-      dataset: { id: String(row.id), probability: String(row.probability) },
-    },
-    el('span', { className: 'bar-token', textContent: candidateLabel(row.text, row.partial, part) }),
-    el('span', { className: 'bar-track' }, el('span', { className: 'bar-fill', style: { width: `${(row.probability * 100).toFixed(2)}%` } })),
-    el('span', { className: 'bar-value', textContent: percent(row.probability, row.kept) })),
-    ), el('li', { className: 'bar others', dataset: { probability: String(next.others) } },
-      el('span', { className: 'bar-token', textContent: tr('next.others', { n: next.vocab - next.rows.length }) }),
-      el('span', { className: 'bar-track' }, el('span', { className: 'bar-fill', style: { width: `${(next.others * 100).toFixed(2)}%` } })),
+      id: row.id,
+      probability: row.probability,
+      label: candidateLabel(row.text, row.partial, part),
+      shown: percent(row.probability, row.kept),
+    }));
+    items.push(setBar(othersBar, {
+      className: 'bar others',
+      probability: next.others,
+      label: tr('next.others', { n: next.vocab - next.rows.length }),
       // Without top-k/top-p every other token keeps a (maybe tiny) probability.
-      el('span', { className: 'bar-value', textContent: percent(next.others, next.others > 0 || (state.topK === 0 && state.topP >= 1)) })));
+      shown: percent(next.others, next.others > 0 || (state.topK === 0 && state.topP >= 1)),
+    }));
+    if (items.length !== bars.children.length || items.some((n, i) => bars.children[i] !== n)) bars.replaceChildren(...items);
     $('#next-shown').textContent = [tr('next.shown', { sum: percent(next.shown), n: next.rows.length }), full ? tr('next.full') : '']
       .filter(Boolean).join(' ');
 

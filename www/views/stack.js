@@ -4,7 +4,7 @@
 
 import { t } from '../i18n.js';
 import { absMax, diverging, legend } from '../colors.js';
-import { candidateLabel, el, fmt, proseLabel } from './dom.js';
+import { candidateLabel, changeTracker, el, fmt, proseLabel } from './dom.js';
 
 const STAGE_LABEL = {
   embeddings: 'stack.embeddings', attention: 'stack.attention', mlp: 'stack.mlp', final: 'stack.final',
@@ -17,9 +17,11 @@ export function mountStack(root) {
   const list = root.querySelector('#stack-list');
   const caption = root.querySelector('#stack-caption');
   const chain = root.querySelector('#chain');
+  const changed = changeTracker();
   return (state) => {
-    const tr = (key, params) => t(state.lang, key, params);
     const { stack, tokens, model } = state;
+    if (!changed(stack, tokens, model, state.lang)) return;
+    const tr = (key, params) => t(state.lang, key, params);
     if (!stack || !tokens || !model) { list.replaceChildren(); chain.replaceChildren(); caption.textContent = ''; return; }
     const focus = proseLabel(tokens.display[stack.token]);
     caption.textContent = tr('stack.caption', { focus, c: stack.channels });

@@ -4,7 +4,7 @@
 
 import { t } from '../i18n.js';
 import { absMax, diverging, viridis, viridisInk, legend } from '../colors.js';
-import { el, fmt, proseLabel, tokenLabel, touchScreen } from './dom.js';
+import { changeTracker, el, fmt, proseLabel, tokenLabel, touchScreen } from './dom.js';
 
 /** q; q·k; scale; mask; softmax; weighted sum of v. */
 export const STEP_COUNT = 6;
@@ -76,9 +76,11 @@ export function mountSteps(root, actions) {
     return button;
   });
 
+  const changed = changeTracker();
   return (state) => {
-    const tr = (key, params) => t(state.lang, key, params);
     const { steps, tokens, model } = state;
+    if (!changed(steps, tokens, model, state.step, state.detailKey, state.lang, state.mask)) return;
+    const tr = (key, params) => t(state.lang, key, params);
     stepButtons.forEach((b, i) => {
       b.textContent = `${i + 1}. ${tr(`step.${i}.name`)}`;
       b.classList.toggle('current', i === state.step);

@@ -91,6 +91,10 @@ pub trait Backend {
     /// a: (M1, N), b: (M2, N) → (M1 + M2, N); appends new keys/values to the KV cache.
     fn concat_rows(&self, a: &Self::Tensor, b: &Self::Tensor) -> Self::Tensor;
 
+    /// x: (M, N) → rows `start..end`: (end - start, N); an incremental pass keeps only the new
+    /// positions' rows of attention's output.
+    fn slice_rows(&self, x: &Self::Tensor, start: usize, end: usize) -> Self::Tensor;
+
     /// q: (T, C), k: (TK, C) → (NH, T, TK): for each head, every query dotted with every key.
     fn attention_scores(&self, q: &Self::Tensor, k: &Self::Tensor, n_head: usize) -> Self::Tensor;
 

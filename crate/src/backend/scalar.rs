@@ -159,6 +159,11 @@ impl Backend for Scalar {
         Tensor::new([m1 + m2, n], [&a.data[..], &b.data[..]].concat())
     }
 
+    fn slice_rows(&self, x: &Tensor, start: usize, end: usize) -> Tensor {
+        dims2(x, "slice_rows x");
+        x.rows_range(start, end)
+    }
+
     fn attention_scores(&self, q: &Tensor, k: &Tensor, n_head: usize) -> Tensor {
         let (t, tk, c) = attention_scores_dims(q, k, n_head);
         let mut out = Tensor::zeros([n_head, t, tk]);

@@ -73,6 +73,10 @@ impl Backend for Simd {
         Scalar.concat_rows(a, b)
     }
 
+    fn slice_rows(&self, x: &Tensor, start: usize, end: usize) -> Tensor {
+        Scalar.slice_rows(x, start, end)
+    }
+
     fn attention_scores(&self, q: &Tensor, k: &Tensor, n_head: usize) -> Tensor {
         let (t, tk, c) = scalar::attention_scores_dims(q, k, n_head);
         let mut out = Tensor::zeros([n_head, t, tk]);

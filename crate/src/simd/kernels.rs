@@ -55,16 +55,22 @@ pub unsafe fn gemm<L: Lanes>(out: MatrixMut, x: Matrix, w: Matrix, bias: Option<
     }
     let p = GemmPointers { out: out.data.as_mut_ptr(), out_stride: out.stride, x: x.data.as_ptr(), x_stride: x.stride, w: w.data.as_ptr(), w_stride: w.stride, bias: bias.map(|b| b.as_ptr()), k };
 
-    let mut packed = Vec::new();
-    let mut j0 = 0;
-    while j0 + 2 * L::WIDTH <= n {
-        gemm_panel::<L, 2>(&p, m, j0, &mut packed);
-        j0 += 2 * L::WIDTH;
+    let n_vec = n - n % L::WIDTH;
+    if m == 1 {
+        gemm_single_row::<L>(&p, n_vec);
+    } else {
+        let mut packed = Vec::new();
+        let mut j0 = 0;
+        while j0 + 2 * L::WIDTH <= n {
+            gemm_panel::<L, 2>(&p, m, j0, &mut packed);
+            j0 += 2 * L::WIDTH;
+        }
+        while j0 + L::WIDTH <= n {
+            gemm_panel::<L, 1>(&p, m, j0, &mut packed);
+            j0 += L::WIDTH;
+        }
     }
-    while j0 + L::WIDTH <= n {
-        gemm_panel::<L, 1>(&p, m, j0, &mut packed);
-        j0 += L::WIDTH;
-    }
+    let j0 = n_vec;
     // The last columns, fewer than one register.
     for i in 0..m {
         for j in j0..n {
@@ -73,6 +79,33 @@ pub unsafe fn gemm<L: Lanes>(out: MatrixMut, x: Matrix, w: Matrix, bias: Option<
                 acc += *p.x.add(i * p.x_stride + kk) * *p.w.add(kk * p.w_stride + j);
             }
             *p.out.add(i * p.out_stride + j) = acc;
+        }
+    }
+}
+
+/// The columns 0..n_vec of a single row of x (decoding, or a keystroke's one new position):
+/// w is streamed row by row, in memory order, into the output row — the panels' walk down w's
+/// columns in place would touch a new page every few rows of w, and a single row of x gives
+/// packing nothing to reuse. Each output sums over k in the same order with the same
+/// multiply-adds as [`gemm_tile`], then adds the bias, so a row comes out the same bit for bit
+/// whichever path computed it (what `Gpt::forward_after` relies on).
+#[inline(always)]
+unsafe fn gemm_single_row<L: Lanes>(p: &GemmPointers, n_vec: usize) {
+    for j in (0..n_vec).step_by(L::WIDTH) {
+        L::store(p.out.add(j), L::zero());
+    }
+    for kk in 0..p.k {
+        let x_k = L::splat(*p.x.add(kk));
+        let w_k = p.w.add(kk * p.w_stride);
+        for j in (0..n_vec).step_by(L::WIDTH) {
+            let out = p.out.add(j);
+            L::store(out, L::mul_add(x_k, L::load(w_k.add(j)), L::load(out)));
+        }
+    }
+    if let Some(b) = p.bias {
+        for j in (0..n_vec).step_by(L::WIDTH) {
+            let out = p.out.add(j);
+            L::store(out, L::add(L::load(out), L::load(b.add(j))));
         }
     }
 }
@@ -231,6 +264,33 @@ unsafe fn dot_tile<L: Lanes, const R: usize, const NC: usize>(p: &DotPointers, i
     }
 }
 
+/// Independent multiply-add chains in [`peak_loop`]: enough to keep every FMA unit busy despite
+/// each one's latency (two units of 4–5 cycles on AVX2 cores).
+const PEAK_CHAINS: usize = 12;
+
+/// `iterations` rounds of [`PEAK_CHAINS`] vector multiply-adds on registers alone, no memory:
+/// this core's arithmetic ceiling, which the matrix products' GFLOP/s are measured against.
+/// Returns a value that depends on every result (so nothing is optimised away) and the flops
+/// done per iteration.
+///
+/// # Safety
+/// The CPU must support `L`'s instruction set.
+#[inline(always)]
+pub unsafe fn peak_loop<L: Lanes>(iterations: usize) -> (f32, usize) {
+    let mut acc = [L::splat(1.0); PEAK_CHAINS];
+    let (a, b) = (L::splat(0.999_999), L::splat(1e-7));
+    for _ in 0..iterations {
+        for r in acc.iter_mut() {
+            *r = L::mul_add(*r, a, b);
+        }
+    }
+    let mut total = L::zero();
+    for r in acc {
+        total = L::add(total, r);
+    }
+    (L::sum(total), PEAK_CHAINS * L::WIDTH * 2)
+}
+
 /// The portable twin is what non-x86, non-simd128 targets run; on x86 the integration tests
 /// only reach AVX, so it is checked here directly.
 #[cfg(test)]
@@ -249,9 +309,26 @@ mod tests {
         }
     }
 
+    /// A row computed alone (the single-row path) equals, bit for bit, the same row computed
+    /// in a tile of rows: an incremental pass relies on it.
+    #[test]
+    fn a_row_alone_equals_the_row_in_a_tile() {
+        let (m, k, n) = (9, 19, 37); // 37 columns: two registers, one, and a scalar tail
+        let (x, w, bias) = (ramp(m * k, 0.1), ramp(k * n, 0.2), ramp(n, 0.3));
+        let mut all = vec![0.0; m * n];
+        let (out, xm, wm) = (MatrixMut { data: &mut all, stride: n }, Matrix { data: &x, stride: k }, Matrix { data: &w, stride: n });
+        unsafe { gemm::<Portable>(out, xm, wm, Some(&bias), m, k, n) };
+        for i in 0..m {
+            let mut row = vec![0.0; n];
+            let (out, xm) = (MatrixMut { data: &mut row, stride: n }, Matrix { data: &x[i * k..], stride: k });
+            unsafe { gemm::<Portable>(out, xm, wm, Some(&bias), 1, k, n) };
+            assert!(row.iter().zip(&all[i * n..]).all(|(a, b)| a.to_bits() == b.to_bits()), "row {i}");
+        }
+    }
+
     #[test]
     fn portable_lanes_match_scalar() {
-        for (m, k, n) in [(1, 1, 1), (3, 7, 9), (5, 17, 33), (4, 8, 16), (9, 24, 70)] {
+        for (m, k, n) in [(1, 1, 1), (1, 19, 37), (3, 7, 9), (5, 17, 33), (4, 8, 16), (9, 24, 70)] {
             let (x, w, bias) = (ramp(m * k, 0.1), ramp(k * n, 0.2), ramp(n, 0.3));
             let (mut want, mut got) = (vec![0.0; m * n], vec![0.0; m * n]);
             linear::matmul(&mut want, &x, &w, Some(&bias), m, k, n);

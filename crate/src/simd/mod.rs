@@ -50,6 +50,13 @@ macro_rules! dispatch {
     }};
 }
 
+/// A tight loop of vector multiply-adds on the best lanes this machine has (the one-core peak
+/// that [`crate::bench`] holds the matmul against): a value depending on every result, and the
+/// flops done per iteration.
+pub fn peak_loop(iterations: usize) -> (f32, usize) {
+    dispatch!(peak_loop(iterations))
+}
+
 /// out: (M, N) = x: (M, K) · w: (K, N) + bias: (N)
 pub fn matmul(out: &mut [f32], x: &[f32], w: &[f32], bias: Option<&[f32]>, m: usize, k: usize, n: usize) {
     let (out, x, w) = (MatrixMut { data: out, stride: n }, Matrix { data: x, stride: k }, Matrix { data: w, stride: n });

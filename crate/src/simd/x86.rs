@@ -77,6 +77,13 @@ pub unsafe fn gemm(out: MatrixMut, x: Matrix, w: Matrix, bias: Option<&[f32]>, m
 /// # Safety
 /// The CPU must support AVX and FMA ([`avx_fma_detected`]).
 #[target_feature(enable = "avx,fma")]
+pub unsafe fn peak_loop(iterations: usize) -> (f32, usize) {
+    kernels::peak_loop::<Avx>(iterations)
+}
+
+/// # Safety
+/// The CPU must support AVX and FMA ([`avx_fma_detected`]).
+#[target_feature(enable = "avx,fma")]
 pub unsafe fn gemm_transposed(out: MatrixMut, x: Matrix, w: Matrix, m: usize, k: usize, n: usize) {
     kernels::gemm_transposed::<Avx>(out, x, w, m, k, n)
 }

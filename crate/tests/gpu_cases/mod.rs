@@ -31,6 +31,7 @@ pub enum Op {
     AttentionValues,
     SplitColumns { n: usize },
     ConcatRows,
+    SliceRows { start: usize, end: usize },
     /// The whole attention, recorded: every step is compared.
     Attention { n_head: usize, mask: Mask, pos0: usize },
 }
@@ -52,6 +53,7 @@ impl Op {
             Op::AttentionValues => "attention_values",
             Op::SplitColumns { .. } => "split_columns",
             Op::ConcatRows => "concat_rows",
+            Op::SliceRows { .. } => "slice_rows",
             Op::Attention { .. } => "attention (all steps)",
         }
     }
@@ -82,6 +84,7 @@ pub async fn run<B: Backend>(backend: &B, case: &Case) -> Vec<Tensor> {
         Op::AttentionValues => vec![b.attention_values(&x[0], &x[1])],
         Op::SplitColumns { n } => b.split_columns(&x[0], *n),
         Op::ConcatRows => vec![b.concat_rows(&x[0], &x[1])],
+        Op::SliceRows { start, end } => vec![b.slice_rows(&x[0], *start, *end)],
         Op::Attention { n_head, mask, pos0 } => {
             let (_, steps) = b.attention(&x[0], &x[1], &x[2], *n_head, *mask, *pos0, true);
             let steps = steps.expect("attention recorded no steps");
@@ -206,6 +209,9 @@ pub fn random_cases(seed: u64, rounds: usize) -> Vec<Case> {
             op: Op::ConcatRows,
             inputs: vec![uniform(rng, &[cached, c], 1.0), uniform(rng, &[new, c], 1.0)],
         });
+        let start = rng.random_range(0..cached);
+        let end = rng.random_range(start..=cached);
+        cases.push(Case { op: Op::SliceRows { start, end }, inputs: vec![uniform(rng, &[cached, c], 1.0)] });
     }
     cases
 }

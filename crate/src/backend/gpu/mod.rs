@@ -399,6 +399,17 @@ impl Backend for Gpu {
         out
     }
 
+    fn slice_rows(&self, x: &GpuTensor, start: usize, end: usize) -> GpuTensor {
+        let (m, n) = matrix(x, "slice_rows x");
+        assert!(start <= end && end <= m, "slice_rows: rows {start}..{end} of {m}");
+        let out = self.output(vec![end - start, n]);
+        let bytes = ((end - start) * n * 4) as u64;
+        if bytes > 0 {
+            self.record(|encoder| encoder.copy_buffer_to_buffer(x.buffer(), (start * n * 4) as u64, out.buffer(), 0, bytes));
+        }
+        out
+    }
+
     fn attention_scores(&self, q: &GpuTensor, k: &GpuTensor, n_head: usize) -> GpuTensor {
         let (t, c) = matrix(q, "attention q");
         let (tk, c_k) = matrix(k, "attention k");
