@@ -343,7 +343,7 @@ pub fn sampling_options(temperature: f32, top_k: u32, top_p: f32, seed: u64) -> 
         temperature,
         top_k: (top_k > 0).then_some(top_k as usize),
         // NaN is not "off": it goes on to the check that refuses it.
-        top_p: (!(top_p >= 1.0)).then_some(top_p),
+        top_p: (top_p.is_nan() || top_p < 1.0).then_some(top_p),
         greedy: false,
         seed,
     }
