@@ -177,6 +177,7 @@ const STRINGS = {
     'stack.final': 'Final LayerNorm',
     'stack.logits': 'Logits → next token: “{top}” (the top bar in 2)',
     'stack.logits.here': 'If the sentence ended at “{focus}”, the next token would be “{top}”',
+    'stack.logits.fill': 'Logits → what belongs at “{focus}” itself: “{top}” (had it been [MASK], the top bar of its blank in 2)',
     'stack.norm': 'length {norm}',
     'chain.title': 'From attention to the bars in 2',
     'chain.heads': 'The {nh} heads’ outputs ({hs} numbers each) are joined: {nh} × {hs} = {c} numbers.',
@@ -187,6 +188,7 @@ const STRINGS = {
     'chain.softmax': 'Divided by the temperature, softmax turns the {vocab} logits into probabilities.',
     'chain.bars': 'The largest are the bars in 2; the top one is “{top}”.',
     'chain.bars.here': 'At the last token these would be the bars in 2. At “{focus}”, the top one would be “{top}”, if the sentence ended here.',
+    'chain.bars.fill': 'The BERT-style model scores what belongs at this position, not what comes next: at a [MASK] these are its fill-in bars in 2; here the top one is “{top}”.',
 
     'mask.title': '6. Causal or bidirectional?',
     'mask.causal': 'Causal (GPT)',
@@ -414,6 +416,7 @@ const STRINGS = {
     'stack.final': '最后的层归一化',
     'stack.logits': 'logit → 下一个词元：“{top}”（就是第 2 部分最长的那一条）',
     'stack.logits.here': '如果句子在“{focus}”处结束，下一个词元会是“{top}”',
+    'stack.logits.fill': 'logit → 模型认为“{focus}”这个位置本身该是什么：“{top}”（假如这里是 [MASK]，就是第 2 部分里这个空排第一的那一条）',
     'stack.norm': '长度 {norm}',
     'chain.title': '从注意力到第 2 部分的概率条',
     'chain.heads': '{nh} 个头的输出（每个 {hs} 个数）拼在一起：{nh} × {hs} = {c} 个数。',
@@ -424,6 +427,7 @@ const STRINGS = {
     'chain.softmax': '除以温度以后做 softmax，{vocab} 个 logit 就变成了概率。',
     'chain.bars': '最大的几个就是第 2 部分的概率条，排第一的是“{top}”。',
     'chain.bars.here': '在最后一个词元处，这些就是第 2 部分的概率条。在“{focus}”处，如果句子在这里结束，排第一的会是“{top}”。',
+    'chain.bars.fill': 'BERT 式模型打分的是这个位置本身该填什么，而不是下一个词：在 [MASK] 处，这些就是第 2 部分的填空概率条；这里排第一的是“{top}”。',
 
     'mask.title': '6. 因果还是双向？',
     'mask.causal': '因果（GPT）',

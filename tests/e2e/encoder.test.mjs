@@ -137,3 +137,17 @@ test('the mask section runs the same sentence through both models side by side',
   assert.deepEqual(encoder, s.compare.steps.weights.map((w) => Number((100 * w).toFixed(0))));
   await page.close();
 });
+
+test('the stack view says what the encoder’s logits are for: this position, not the next token', async () => {
+  for (const [lang, fill, next] of [['en', /what belongs at/, /next token/], ['zh', /位置本身/, /下一个词元/]]) {
+    const page = await h.open(env, `?lang=${lang}&model=encoder&text=${encodeURIComponent('小明 喜欢 苹果')}&focus=2`);
+    const s = await h.state(page);
+    const label = await page.textContent('#stack-list .stage-logits');
+    assert.match(label, fill);
+    assert.doesNotMatch(label, next);
+    // The token it names is the arg-max of the encoder's logits at the focus, as the engine said.
+    assert.ok(label.includes(s.stack.top.text.trim()), `${label} names ${s.stack.top.text}`);
+    assert.doesNotMatch(await page.textContent('#chain .chain-end'), next);
+    await page.close();
+  }
+});

@@ -38,16 +38,19 @@ export function mountStack(root) {
       el('span', { className: 'stage-norm', textContent: tr('stack.norm', { norm: fmt(stage.norm, 2) }) })));
     // The bars of section 2 predict after the last token; at another focus token this is what
     // the model would say if the sentence stopped there.
+    // The BERT-style model's logits at a position score what belongs at that position itself.
     const last = stack.token === tokens.ids.length - 1;
+    const fill = Boolean(model.mask_token);
     const top = candidateLabel(stack.top.text, stack.top.partial, tr('tokens.part'));
+    const logitsKey = fill ? 'stack.logits.fill' : last ? 'stack.logits' : 'stack.logits.here';
     items.push(el('li', { className: 'stage stage-logits' },
-      el('span', { className: 'stage-name', textContent: tr(last ? 'stack.logits' : 'stack.logits.here', { top, focus }) })));
+      el('span', { className: 'stage-name', textContent: tr(logitsKey, { top, focus }) })));
     list.replaceChildren(...items, el('li', { className: 'stage-legend' }, legend('diverging', tr('legend.values'), '−', '+')));
 
     const sizes = {
       nh: model.n_head, hs: model.head_size, c: model.n_embd, layers: model.n_layer, vocab: model.vocab_size, top,
     };
     chain.replaceChildren(...CHAIN.map((key) => el('li', { textContent: tr(key, sizes) })),
-      el('li', { className: 'chain-end', textContent: tr(last ? 'chain.bars' : 'chain.bars.here', { ...sizes, focus }) }));
+      el('li', { className: 'chain-end', textContent: tr(fill ? 'chain.bars.fill' : last ? 'chain.bars' : 'chain.bars.here', { ...sizes, focus }) }));
   };
 }
