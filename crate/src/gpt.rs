@@ -78,24 +78,30 @@ impl Prefix<crate::Tensor> {
 
     /// The same rows, on a backend.
     pub fn upload<B: Backend>(&self, backend: &B) -> Prefix<B::Tensor> {
-        let up = |x: &crate::Tensor| backend.upload(x);
+        self.map(|x| backend.upload(x))
+    }
+}
+
+impl<T> Prefix<T> {
+    /// The same structure with `f` applied to every tensor.
+    pub fn map<U>(&self, f: impl Fn(&T) -> U) -> Prefix<U> {
         Prefix {
             len: self.len,
-            embeddings: up(&self.embeddings),
+            embeddings: f(&self.embeddings),
             layers: self
                 .layers
                 .iter()
                 .map(|l| PrefixLayer {
-                    ln_1: up(&l.ln_1),
-                    q: up(&l.q),
-                    k: up(&l.k),
-                    v: up(&l.v),
-                    after_attention: up(&l.after_attention),
-                    after_mlp: up(&l.after_mlp),
+                    ln_1: f(&l.ln_1),
+                    q: f(&l.q),
+                    k: f(&l.k),
+                    v: f(&l.v),
+                    after_attention: f(&l.after_attention),
+                    after_mlp: f(&l.after_mlp),
                 })
                 .collect(),
-            final_norm: up(&self.final_norm),
-            logits: up(&self.logits),
+            final_norm: f(&self.final_norm),
+            logits: f(&self.logits),
         }
     }
 }
