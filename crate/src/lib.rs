@@ -51,6 +51,7 @@ pub mod engine;
 pub mod error;
 pub mod fill;
 pub mod gpt;
+pub mod lessons;
 pub mod ops;
 pub mod parallel;
 pub mod sampling;

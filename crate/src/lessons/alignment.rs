@@ -1,0 +1,1 @@
+//! Lesson analysis: alignment (being written).

@@ -1,0 +1,1 @@
+//! Lesson analysis: induction (being written).

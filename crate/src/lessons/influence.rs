@@ -1,0 +1,1 @@
+//! Lesson analysis: influence (being written).

@@ -1,0 +1,1 @@
+//! Lesson analysis: layers (being written).
