@@ -117,6 +117,11 @@ impl Engine {
         &self.status
     }
 
+    /// The host weights the model was built from (analyses such as the logit lens read them).
+    pub fn weights(&self) -> &HostWeights {
+        &self.weights
+    }
+
     /// Move the model to another backend (`None`: choose automatically). On error the engine
     /// keeps its current backend.
     pub async fn set_backend(&mut self, prefer: Option<BackendKind>) -> Result<()> {

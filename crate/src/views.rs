@@ -326,9 +326,13 @@ pub struct NextRow {
 
 #[derive(Debug, Serialize)]
 pub struct NextView {
-    /// The position whose logits these are (the last token).
+    /// The position whose logits these are (the last token, unless asked for another).
     pub position: usize,
     pub vocab: usize,
+    /// The largest scaled logit, subtracted before exp (so `exp` = e^(scaled − max_scaled)).
+    pub max_scaled: f32,
+    /// Σ exp over the kept tokens: the softmax denominator (`probability` = exp / exp_sum).
+    pub exp_sum: f32,
     /// The most likely tokens before filtering, most likely first.
     pub rows: Vec<NextRow>,
     /// Σ probability of `rows`.
@@ -361,6 +365,16 @@ pub fn most_likely(steps: &ProbabilitySteps, n: usize) -> Vec<u32> {
 /// pass): the `n` most likely tokens with every softmax step.
 pub fn probabilities(trace: &Trace<Tensor>, tokenizer: &TextTokenizer, opts: &SamplingOptions, n: usize) -> Result<NextView> {
     let position = trace.logits.rows().checked_sub(1).ok_or_else(|| Error::Input("no tokens were run".into()))?;
+    probabilities_at(trace, tokenizer, opts, n, position)
+}
+
+/// [`probabilities`] after the token at `position` rather than the last: what a GPT, which
+/// sees nothing to the right, would put after it.
+pub fn probabilities_at(trace: &Trace<Tensor>, tokenizer: &TextTokenizer, opts: &SamplingOptions, n: usize, position: usize) -> Result<NextView> {
+    let t = trace.logits.rows();
+    if position >= t {
+        return Err(Error::Input(format!("token {position} is outside the {t} tokens")));
+    }
     let steps = probability_steps(trace.logits.row(position), opts)?;
     let rows: Vec<NextRow> = most_likely(&steps, n)
         .into_iter()
@@ -380,7 +394,15 @@ pub fn probabilities(trace: &Trace<Tensor>, tokenizer: &TextTokenizer, opts: &Sa
         .collect();
     let total: f64 = steps.probabilities.iter().map(|&p| f64::from(p)).sum();
     let shown: f64 = rows.iter().map(|r| f64::from(r.probability)).sum();
-    Ok(NextView { position, vocab: steps.probabilities.len(), rows, shown: shown as f32, others: (total - shown).max(0.0) as f32 })
+    Ok(NextView {
+        position,
+        vocab: steps.probabilities.len(),
+        max_scaled: steps.max_scaled,
+        exp_sum: steps.exp_sum,
+        rows,
+        shown: shown as f32,
+        others: (total - shown).max(0.0) as f32,
+    })
 }
 
 #[derive(Debug, Serialize)]

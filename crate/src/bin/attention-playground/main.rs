@@ -26,6 +26,8 @@ mod card;
 #[cfg(not(target_arch = "wasm32"))]
 mod encoder_card;
 #[cfg(not(target_arch = "wasm32"))]
+mod lessons_layers;
+#[cfg(not(target_arch = "wasm32"))]
 mod prompts;
 #[cfg(not(target_arch = "wasm32"))]
 mod train;
@@ -122,12 +124,14 @@ mod cli {
             #[arg(long)]
             text: String,
         },
+        /// Chapter 4 (layers): what each block adds to the residual stream, how its heads attend, and the logit lens at one token.
+        Layers(crate::lessons_layers::Args),
         /// Train a BPE tokenizer and a GPT (or, with --objective masked-tokens, a BERT-style encoder) on text files (CPU), writing a model folder.
         Train(crate::train::Args),
     }
 
     #[derive(Args)]
-    struct ModelArgs {
+    pub(crate) struct ModelArgs {
         /// Directory with config.json, model.safetensors and tokenizer.json [default: www/models/default]
         #[arg(long)]
         model: Option<PathBuf>,
@@ -254,7 +258,7 @@ mod cli {
         text: Option<String>,
     }
 
-    fn to_json(value: &impl Serialize) -> String {
+    pub(crate) fn to_json(value: &impl Serialize) -> String {
         serde_json::to_string(value).expect("outputs have string keys only")
     }
 
@@ -300,6 +304,7 @@ mod cli {
     async fn run(cli: Cli) -> Result<Option<String>> {
         let json = match cli.command {
             Command::Train(args) => return crate::train::run(args).map(|()| None),
+            Command::Layers(args) => crate::lessons_layers::run(args).await,
             Command::Forward { model, input, mask } => {
                 let (mut engine, tokenizer, objective) = open(&model).await?;
                 let ids = input_ids(&input, tokenizer.as_ref())?;
@@ -397,7 +402,7 @@ mod cli {
     }
 
     /// The model directory's engine, its tokenizer if it has one, and what it was trained for.
-    async fn open(args: &ModelArgs) -> Result<(Engine, Option<TextTokenizer>, Objective)> {
+    pub(crate) async fn open(args: &ModelArgs) -> Result<(Engine, Option<TextTokenizer>, Objective)> {
         let dir = model_dir(args.model.as_deref())?;
         let config_json = read_text(&dir.join("config.json"))?;
         let config = GptConfig::from_json(&config_json)?;
