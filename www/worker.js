@@ -173,6 +173,36 @@ const METHODS = {
     entry.cached = noForward();
     return status;
   },
+  // Lesson chapter 4: self-attention in layers. The tokens, every attention weight and the
+  // layers view (contributions, head patterns, the logit lens at the focus token) of one pass.
+  lessonLayers: async ({ model: modelUrl, text, focus, top = 5 }) => {
+    const entry = loaded(modelUrl);
+    const { playground, cached } = entry;
+    await ensureForward(entry, text, playground.model().attention_mask);
+    const count = cached.tokens.ids.length;
+    if (count === 0) return { tokens: cached.tokens, weights: null, layers: null };
+    const f = focusIndex(playground, focus, text, count);
+    return { tokens: cached.tokens, weights: playground.attentionWeights(), layers: playground.layers(f, top) };
+  },
+  // Lesson chapter 5: BERT and GPT. The model's own pass over the text (its mask in `tokens`),
+  // and either the [MASK] candidates (encoder) or the next-token probabilities after `position`
+  // (GPT; null = the last token), so both models are asked about the same blank.
+  lessonBlank: async ({ model: modelUrl, text, position = null, top = 5 }) => {
+    const entry = loaded(modelUrl);
+    const { playground, cached } = entry;
+    const model = playground.model();
+    const encoder = model.attention_mask === 'bidirectional';
+    await ensureForward(entry, text, model.attention_mask);
+    const { tokens } = cached;
+    const count = tokens.ids.length;
+    if (count === 0) return { tokens, fill: null, next: null };
+    if (encoder) {
+      const maskId = playground.tokenize(model.mask_token).ids[0];
+      return { tokens, fill: tokens.ids.includes(maskId) ? playground.fill(top) : { masks: [] }, next: null };
+    }
+    const at = position == null ? count - 1 : Math.min(Math.max(0, position), count - 1);
+    return { tokens, fill: null, next: playground.probabilitiesAt(at, 1, 0, 1, top) };
+  },
   // For tests: the engine's own numbers straight from the wasm API, and failures on demand — a
   // lost GPU, a worker that dies (an uncaught error, after answering) and one that hangs.
   debugHeadSteps: ({ model, layer, head, focus }) => loaded(model).playground.headSteps(layer, head, focus),

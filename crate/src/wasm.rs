@@ -14,6 +14,7 @@ use crate::backend::BackendKind;
 use crate::config::Objective;
 use crate::engine::Engine;
 use crate::fill::{fill_from_logits, mask_id};
+use crate::lessons::layers::layers_view;
 use crate::ops::attention::Mask;
 use crate::tokenizer::TextTokenizer;
 use crate::trace::Trace;
@@ -234,6 +235,27 @@ impl Playground {
         let sample = sample.map_err(js_error)?;
         self.forwards.set(self.forwards.get() + sample.forwards);
         to_js(&sample)
+    }
+
+    // Lesson chapters 4–6 (www/lessons/chapters/4-layers.js, 5-bert-gpt.js, 6-sampling.js).
+
+    /// Chapter 4, of the cached pass: per block, what attention and the MLP add to the residual
+    /// stream and how each head attends; the logit lens at `focus`, `top` tokens per stage.
+    pub fn layers(&self, focus: usize, top: usize) -> Result<JsValue, JsError> {
+        let last = self.last.borrow();
+        let run = last.as_ref().ok_or_else(no_run)?;
+        let engine = self.engine.try_borrow().map_err(|_| busy())?;
+        to_js(&layers_view(&run.trace, engine.weights(), &self.config, &self.tokenizer, focus, top).map_err(js_error)?)
+    }
+
+    /// Chapter 5: [`Playground::probabilities`] after the token at `position` of the cached pass
+    /// instead of the last: what a GPT, seeing only the left side, puts in a blank after it.
+    #[wasm_bindgen(js_name = probabilitiesAt)]
+    pub fn probabilities_at(&self, position: usize, temperature: f32, top_k: u32, top_p: f32, n: usize) -> Result<JsValue, JsError> {
+        let last = self.last.borrow();
+        let run = last.as_ref().ok_or_else(no_run)?;
+        let opts = sampling_options(temperature, top_k, top_p, 0);
+        to_js(&views::probabilities_at(&run.trace, &self.tokenizer, &opts, n, position).map_err(js_error)?)
     }
 }
 

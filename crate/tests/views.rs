@@ -166,6 +166,32 @@ fn probabilities_rank_by_scaled_logits_even_where_low_temperatures_round_to_zero
 }
 
 #[test]
+fn probabilities_after_any_position_carry_the_softmax_max_and_denominator() {
+    let tokenizer = shipped_tokenizer();
+    let mut engine = random_engine(&tokenizer, 16);
+    let ids = tokenizer.encode("He likes apples").unwrap().ids;
+    let trace = trace(&mut engine, &ids, Mask::Causal);
+    let opts = sampling_options(0.7, 0, 0.9, 0);
+    for position in 0..ids.len() {
+        let next = views::probabilities_at(&trace, &tokenizer, &opts, 5, position).unwrap();
+        let steps = probability_steps(trace.logits.row(position), &opts).unwrap();
+        assert_eq!((next.position, next.max_scaled, next.exp_sum), (position, steps.max_scaled, steps.exp_sum));
+        for row in &next.rows {
+            // The arithmetic a page writes out: e^(z/T − max) / Σ.
+            assert_eq!(row.scaled, row.logit / 0.7);
+            assert!((row.exp - (row.scaled - next.max_scaled).exp()).abs() < 1e-6);
+            if row.kept {
+                assert!((row.probability - row.exp / next.exp_sum).abs() < 1e-6);
+            }
+        }
+    }
+    let last = views::probabilities(&trace, &tokenizer, &opts, 5).unwrap();
+    let at_last = views::probabilities_at(&trace, &tokenizer, &opts, 5, ids.len() - 1).unwrap();
+    assert_eq!(last.rows.iter().map(|r| r.id).collect::<Vec<_>>(), at_last.rows.iter().map(|r| r.id).collect::<Vec<_>>());
+    assert!(views::probabilities_at(&trace, &tokenizer, &opts, 5, ids.len()).is_err());
+}
+
+#[test]
 fn a_sample_finishes_a_cut_character_and_reports_each_tokens_probability() {
     let tokenizer = shipped_tokenizer();
     let mut engine = random_engine(&tokenizer, 16);
