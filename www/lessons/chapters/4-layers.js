@@ -131,6 +131,7 @@ export default {
       const focus = quoted(tokens.display[layers.focus]);
       const answer = quoted(layers.answer.text);
       lensTitle.textContent = say(v.lens, { focus });
+      lens.style.setProperty('--stages', String(layers.lens.length));
       lens.replaceChildren(...layers.lens.map((stage, s) => el('section', { className: 'part-card ly-stage', dataset: { stage: String(s) } },
         el('h4', { textContent: stageName(stage) }),
         probabilityBars(stage.top, v.part),
@@ -158,7 +159,7 @@ export default {
             itself: percent(h.itself),
           });
           return el('figure', { className: 'ly-head', dataset: { head: String(h.head), pattern: h.pattern } },
-            heatmap(weights.subarray(start, start + count * count), tokens.allowed, count, layers.focus, { label: name }),
+            heatmap(weights.subarray(start, start + count * count), tokens.allowed, tokens.display, layers.focus, { label: name }),
             el('figcaption', {},
               el('strong', { textContent: say(v.head, { head: h.head + 1 }) }), ' ',
               el('span', { className: `ly-pattern ${h.pattern}`, textContent: v.pattern[h.pattern] }),

@@ -14,7 +14,7 @@ const SETTINGS = { temperature: 1, topK: 0, topP: 1, seed: 1 };
 
 /** A number small or large, readably: 3 decimals, or powers of ten below 0.001. */
 function num(x) {
-  if (x !== 0 && Math.abs(x) < 0.001) return x.toExponential(2).replace('-', '−');
+  if (x !== 0 && Math.abs(x) < 0.001) return x.toExponential(2).replaceAll('-', '−');
   return fmt(x, 3);
 }
 
@@ -118,7 +118,7 @@ export default {
       },
     },
   },
-  initial: { text: '小明 喜欢', model: 'default', focus: null, ...SETTINGS },
+  initial: { text: '我 喜欢 吃', model: 'default', focus: null, ...SETTINGS },
   tries: [
     { temperature: 0.3, topK: 0, topP: 1 },
     { temperature: 1.5, topK: 0, topP: 1 },
@@ -132,7 +132,8 @@ export default {
     /** A labelled control; `read` turns its value into the state's number. */
     const control = (key, label, attrs, read) => {
       const input = el('input', { className: `sm-${key}`, ...attrs });
-      const shown = el('output', { className: 'sm-value' });
+      // A slider's value is written beside it; a number box shows its own.
+      const shown = attrs.type === 'range' ? el('output', { className: 'sm-value' }) : null;
       input.addEventListener('input', () => {
         const value = read(input.value);
         if (Number.isFinite(value)) ctx.setState({ [key]: value });
@@ -239,7 +240,7 @@ export default {
       for (const [key, c] of Object.entries(controls)) {
         const value = state[key];
         if (document.activeElement !== c.input || Number(c.input.value) !== value) c.input.value = String(value);
-        c.shown.textContent = key === 'temperature' || key === 'topP' ? fmt(value, 2) : String(value);
+        if (c.shown) c.shown.textContent = fmt(value, 2);
       }
       drawButton.textContent = say(v.draw, { seed: state.seed >>> 0 });
     }

@@ -55,12 +55,16 @@ export function probabilityBars(rows, partLabel, { kept = () => true } = {}) {
   el('span', { className: 'part-bar-value', textContent: percent(row.probability) }))));
 }
 
+/** Tokens are named beside a heatmap's rows up to this many. */
+const LABELLED_ROWS = 16;
+
 /**
- * A (T, T) attention heatmap (row = the token that looks, column = where it looks) on a canvas:
- * viridis for a weight, grey where the mask hides the key, the focus row outlined. The exact
- * weights are in the figure's title per row, for a reader who cannot see the colours.
+ * A (T, T) attention heatmap (row = the token that looks, column = where it looks) on a canvas,
+ * its rows named by `labels`: viridis for a weight, grey where the mask hides the key, the focus
+ * row outlined. The focus row's exact weights are the canvas's title.
  */
-export function heatmap(weights, allowed, count, focus, { size = 168, label = '' } = {}) {
+export function heatmap(weights, allowed, labels, focus, { size = 168, label = '' } = {}) {
+  const count = labels.length;
   const cell = Math.max(2, Math.floor(size / count));
   const side = cell * count;
   const ratio = window.devicePixelRatio || 1;
@@ -78,6 +82,10 @@ export function heatmap(weights, allowed, count, focus, { size = 168, label = ''
   g.lineWidth = 2;
   g.strokeStyle = '#e4007c';
   g.strokeRect(1, focus * cell + 1, side - 2, cell - 2);
-  canvas.title = Array.from({ length: count }, (_, j) => fmt(weights[focus * count + j], 2)).join('  ');
-  return canvas;
+  canvas.title = Array.from({ length: count }, (_, j) => `${tokenLabel(labels[j])} ${fmt(weights[focus * count + j], 2)}`).join('  ');
+  if (count > LABELLED_ROWS) return canvas;
+  const rows = el('div', { className: 'part-heatmap-rows', ariaHidden: 'true' }, ...labels.map((l, i) => el('span', {
+    className: i === focus ? 'focus' : '', style: { height: `${cell}px`, lineHeight: `${cell}px` }, textContent: tokenLabel(l),
+  })));
+  return el('div', { className: 'part-heatmap-box' }, rows, canvas);
 }
