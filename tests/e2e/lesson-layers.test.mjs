@@ -90,6 +90,13 @@ test('chapter 4: the lens, the head numbers and the contributions are the native
   await page.click('.lesson-try[data-try="1"]');
   await h.lessonReady(page);
   assertLayersEqual(await layersShown(page), native('default', 'layers', '--text', 'To be or not to'));
+  // Try "The king is": its label promises a head that looks at the previous token; the numbers say so.
+  await page.click('.lesson-try[data-try="2"]');
+  await h.lessonReady(page);
+  const king = await layersShown(page);
+  assertLayersEqual(king, native('default', 'layers', '--text', 'The king is'));
+  assert.ok(king.heads.flat().some((head) => head.pattern === 'previous'), 'a previous-token head');
+  assert.ok(await page.$$eval('.ly-pattern.previous', (p) => p.length) >= 1);
   assert.deepEqual(page.errors, []);
   await page.close();
 });
