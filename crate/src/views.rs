@@ -333,6 +333,8 @@ pub struct NextView {
     pub max_scaled: f32,
     /// Σ exp over the kept tokens: the softmax denominator (`probability` = exp / exp_sum).
     pub exp_sum: f32,
+    /// How many tokens top-k and top-p kept (all `vocab` when both are off).
+    pub kept: usize,
     /// The most likely tokens before filtering, most likely first.
     pub rows: Vec<NextRow>,
     /// Σ probability of `rows`.
@@ -399,6 +401,7 @@ pub fn probabilities_at(trace: &Trace<Tensor>, tokenizer: &TextTokenizer, opts: 
         vocab: steps.probabilities.len(),
         max_scaled: steps.max_scaled,
         exp_sum: steps.exp_sum,
+        kept: steps.kept.iter().filter(|&&k| k).count(),
         rows,
         shown: shown as f32,
         others: (total - shown).max(0.0) as f32,

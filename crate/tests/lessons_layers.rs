@@ -175,6 +175,8 @@ fn head_summaries_are_read_from_the_traces_weights() {
         let focus = t - 2;
         let v = view(&engine, &trace, &tokenizer, focus);
         for (l, layer) in v.layers.iter().enumerate() {
+            let mean: f32 = layer.heads.iter().map(|h| h.mean_distance).sum::<f32>() / layer.heads.len() as f32;
+            assert!(close(layer.mean_distance, f64::from(mean), 1e-6));
             for (h, head) in layer.heads.iter().enumerate() {
                 let w = head_weights(&trace, l, h).unwrap();
                 let previous: f64 = (1..t).map(|i| f64::from(w[i * t + i - 1])).sum::<f64>() / (t - 1) as f64;

@@ -176,6 +176,8 @@ fn probabilities_after_any_position_carry_the_softmax_max_and_denominator() {
         let next = views::probabilities_at(&trace, &tokenizer, &opts, 5, position).unwrap();
         let steps = probability_steps(trace.logits.row(position), &opts).unwrap();
         assert_eq!((next.position, next.max_scaled, next.exp_sum), (position, steps.max_scaled, steps.exp_sum));
+        assert_eq!(next.kept, steps.kept.iter().filter(|&&k| k).count());
+        assert!(next.kept >= 1 && next.kept < next.vocab, "top-p 0.9 keeps some, never all, of a random model's tokens");
         for row in &next.rows {
             // The arithmetic a page writes out: e^(z/T − max) / Σ.
             assert_eq!(row.scaled, row.logit / 0.7);

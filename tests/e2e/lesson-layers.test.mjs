@@ -42,6 +42,7 @@ const layersShown = (page) => page.evaluate(() => ({
     probabilities: [...stage.querySelectorAll('.part-bar')].map((b) => Number(b.dataset.probability)),
     rank: Number(stage.querySelector('.ly-answer').dataset.rank),
   })),
+  layerDistances: [...document.querySelectorAll('.ly-layer-distance')].map((p) => Number(p.dataset.value)),
   heads: [...document.querySelectorAll('.ly-layer')].map((layer) => [...layer.querySelectorAll('.ly-head')].map((head) => ({
     distance: Number(head.querySelector('.ly-distance').dataset.value),
     pattern: head.dataset.pattern,
@@ -57,6 +58,8 @@ function assertLayersEqual(shown, cli) {
     stage.probabilities.forEach((p, i) => assert.ok(close(p, cli.lens[s].top[i].probability), `stage ${s} #${i}: ${p} vs ${cli.lens[s].top[i].probability}`));
     assert.equal(stage.rank, cli.lens[s].answer_rank, `stage ${s} rank`);
   });
+  assert.equal(shown.layerDistances.length, cli.layers.length);
+  shown.layerDistances.forEach((d, l) => assert.ok(close(d, cli.layers[l].mean_distance), `layer ${l} distance`));
   shown.heads.forEach((heads, l) => heads.forEach((head, hh) => {
     const want = cli.layers[l].heads[hh];
     assert.ok(close(head.distance, want.mean_distance), `layer ${l} head ${hh}`);
@@ -162,6 +165,7 @@ const samplingShown = (page) => page.evaluate(() => ({
   cut: [...document.querySelectorAll('.sm-bars .part-bar')].map((b) => b.classList.contains('cut')),
   table: [...document.querySelectorAll('.sm-table tbody tr')].map((tr) => Object.fromEntries([...tr.querySelectorAll('td')].map((td) => [td.dataset.col, td.textContent]))),
   written: document.querySelector('.sm-written').textContent,
+  constants: document.querySelector('.sm-constants').textContent,
 }));
 
 function assertSamplingEqual(shown, cli, label) {
@@ -178,6 +182,8 @@ function assertSamplingEqual(shown, cli, label) {
     }
   });
   assert.ok(shown.written.includes(`÷ ${steps.exp_sum.toFixed(3)}`), `${shown.written} has Σ = ${steps.exp_sum}`);
+  const kept = steps.kept.filter(Boolean).length;
+  assert.ok(shown.constants.includes(`over the ${kept} tokens kept`), `${shown.constants}: ${kept} kept`);
 }
 
 test('chapter 6: the probabilities and their arithmetic are the native `trace`’s at every setting; sampling is `generate`’s with the same seed', async () => {

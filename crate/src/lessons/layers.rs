@@ -66,6 +66,8 @@ pub struct LayerView {
     /// (T) ‖x_{l+1}‖: the stream leaving the block.
     pub after: Vec<f32>,
     pub heads: Vec<HeadPattern>,
+    /// The heads' [`HeadPattern::mean_distance`], averaged: how far this layer looks.
+    pub mean_distance: f32,
 }
 
 /// One head's attention, summed up over the queries that have a choice: under the causal mask
@@ -139,13 +141,17 @@ pub fn layers_view(
         .map(|(l, layer)| {
             let entering = if l == 0 { &trace.embeddings } else { &trace.layers[l - 1].after_mlp };
             let weights = &layer.attention.weights; // (NH, T, T)
+            let heads: Vec<HeadPattern> =
+                (0..config.n_head).map(|h| head_pattern(h, &weights.data[h * t * t..(h + 1) * t * t], t, trace.mask, focus)).collect();
+            let mean_distance = (heads.iter().map(|h| f64::from(h.mean_distance)).sum::<f64>() / heads.len() as f64) as f32;
             LayerView {
                 layer: l,
                 before: row_norms(entering, None),
                 attention: row_norms(&layer.after_attention, Some(entering)),
                 mlp: row_norms(&layer.after_mlp, Some(&layer.after_attention)),
                 after: row_norms(&layer.after_mlp, None),
-                heads: (0..config.n_head).map(|h| head_pattern(h, &weights.data[h * t * t..(h + 1) * t * t], t, trace.mask, focus)).collect(),
+                heads,
+                mean_distance,
             }
         })
         .collect();

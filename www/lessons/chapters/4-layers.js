@@ -45,6 +45,7 @@ export default {
         stageLayer: 'layer {layer}',
         maps: 'Attention in each layer (row: the token that looks; column: where it looks; grey: hidden by the mask)',
         mapsLayer: 'Layer {layer}',
+        layerDistance: 'Its heads look {d} tokens away on average.',
         head: 'Head {head}',
         distance: 'looks {d} tokens away on average',
         shares: 'previous {previous} · first {first} · itself {itself}',
@@ -89,6 +90,7 @@ export default {
         stageLayer: '第 {layer} 层之后',
         maps: '每一层的注意力（行：发出注意的词元；列：它看向哪里；灰色：被遮挡，看不到）',
         mapsLayer: '第 {layer} 层',
+        layerDistance: '这一层的头平均往回看 {d} 个词元。',
         head: '头 {head}',
         distance: '平均往回看 {d} 个词元',
         shares: '前一个 {previous} · 第一个 {first} · 自己 {itself}',
@@ -150,6 +152,8 @@ export default {
       const focus = quoted(tokens.display[layers.focus]);
       maps.replaceChildren(...layers.layers.map((layer) => el('section', { className: 'ly-layer', dataset: { layer: String(layer.layer) } },
         el('h4', { textContent: say(v.mapsLayer, { layer: layer.layer + 1 }) }),
+        el('p', { className: 'part-note ly-layer-distance', dataset: { value: String(layer.mean_distance) },
+          textContent: say(v.layerDistance, { d: fmt(layer.mean_distance, 2) }) }),
         el('div', { className: 'ly-heads' }, ...layer.heads.map((h) => {
           const start = (layer.layer * nh + h.head) * count * count;
           const name = say(v.heatmap, { layer: layer.layer + 1, head: h.head + 1 });

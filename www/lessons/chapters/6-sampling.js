@@ -55,7 +55,7 @@ export default {
         exp: 'e^(z ÷ T − m)',
         p: 'p = e^(…) ÷ Σ',
         removed: 'removed',
-        constants: 'T = {t}; m = the largest z ÷ T = {m}; Σ = the sum of e^(z ÷ T − m) over the tokens kept = {sum}.',
+        constants: 'T = {t}; m = the largest z ÷ T = {m}; Σ = the sum of e^(z ÷ T − m) over the {kept} tokens kept = {sum}.',
         written: 'p({token}) = e^({scaled} − {m}) ÷ {sum} = {exp} ÷ {sum} = {p}',
         generate: 'Generate, one token at a time',
         draw: 'Draw the next token (seed {seed})',
@@ -102,7 +102,7 @@ export default {
         exp: 'e^(z ÷ T − m)',
         p: 'p = e^(…) ÷ Σ',
         removed: '已去掉',
-        constants: 'T = {t}；m = 最大的 z ÷ T = {m}；Σ = 所有保留下来的词元的 e^(z ÷ T − m) 之和 = {sum}。',
+        constants: 'T = {t}；m = 最大的 z ÷ T = {m}；Σ = 保留下来的 {kept} 个词元的 e^(z ÷ T − m) 之和 = {sum}。',
         written: 'p({token}) = e^({scaled} − {m}) ÷ {sum} = {exp} ÷ {sum} = {p}',
         generate: '一个词元一个词元地生成',
         draw: '抽下一个词元（种子 {seed}）',
@@ -230,7 +230,7 @@ export default {
       const top = rows[0];
       arithmetic.replaceChildren(
         el('table', { className: 'sm-table' }, el('thead', {}, head), el('tbody', {}, ...body)),
-        el('p', { className: 'sm-constants', textContent: say(v.constants, { t: fmt(state.temperature, 2), m: num(next.max_scaled), sum: num(next.exp_sum) }) }),
+        el('p', { className: 'sm-constants', textContent: say(v.constants, { t: fmt(state.temperature, 2), m: num(next.max_scaled), sum: num(next.exp_sum), kept: next.kept }) }),
         el('p', { className: 'part-written sm-written', textContent: say(v.written, {
           token: quoted(top.text), scaled: num(top.scaled), m: num(next.max_scaled), sum: num(next.exp_sum), exp: num(top.exp), p: percent(top.probability),
         }) }));
