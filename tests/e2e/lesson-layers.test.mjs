@@ -255,3 +255,37 @@ test('chapter 6: the probabilities and their arithmetic are the native `trace`â€
   assert.deepEqual(page.errors, []);
   await page.close();
 });
+
+test('<attention-lesson> shows chapters 4, 5 and 6 in someone elseâ€™s page, styled, sharing one engine', async () => {
+  const page = await env.context.newPage();
+  page.errors = [];
+  page.on('pageerror', (e) => page.errors.push(e.message));
+  await page.goto(`${env.url}example-chapters.html`);
+  await page.evaluate(async () => {
+    await customElements.whenDefined('attention-lesson');
+    for (const [chapter, lang] of [['4', 'zh'], ['5', 'en'], ['6', 'zh']]) {
+      const lesson = document.createElement('attention-lesson');
+      Object.assign(lesson, { id: `d-${chapter}` });
+      lesson.setAttribute('chapter', chapter);
+      lesson.setAttribute('lang', lang);
+      document.body.prepend(lesson);
+    }
+  });
+  for (const n of [4, 5, 6]) {
+    await page.locator(`#d-${n}`).scrollIntoViewIfNeeded();
+    await page.waitForFunction((id) => document.getElementById(id).lesson, `d-${n}`, { timeout: 30_000 });
+    await page.evaluate((id) => document.getElementById(id).settle(), `d-${n}`);
+    const view = await page.evaluate((id) => {
+      const root = document.getElementById(id).shadowRoot;
+      const bar = root.querySelector('.part-bar-fill');
+      return { bars: root.querySelectorAll('.part-bar').length, fill: bar && getComputedStyle(bar).backgroundColor, error: root.querySelector('.lesson-error')?.hidden };
+    }, `d-${n}`);
+    assert.ok(view.bars >= 5, `chapter ${n} drew its bars`);
+    assert.equal(view.fill, 'rgb(33, 145, 140)', `chapter ${n}: parts.css reached the shadow root`);
+    assert.equal(view.error, true);
+  }
+  const stats = await page.evaluate(async () => (await import('./engine-client.js')).engineDebug.stats());
+  assert.equal(stats.workers, 1, 'one worker for every lesson on the page');
+  assert.deepEqual(page.errors, []);
+  await page.close();
+});
