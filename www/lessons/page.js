@@ -134,6 +134,7 @@ export function startLessons() {
       link.href = writeLink(entry.number, lang);
       link.querySelector('.toc-number').textContent = `${entry.number}.`;
       link.querySelector('.toc-title').textContent = entry.title[lang];
+      link.title = entry.title[lang];
       const answered = progress.answered[entry.number];
       const marks = [];
       if (progress.visited.includes(entry.number)) marks.push(['visited', '•', tr('toc.visited')]);

@@ -100,7 +100,7 @@ export default {
         later: '−∞ (comes later)',
         softmax: 'weight of {token}',
         step3: 'Step 3: the weighted sum of v',
-        step3Text: 'Each content card v is multiplied by its weight and the cards are added up: the output for {focus} is mostly the card of {top} (weight {w}).',
+        step3Text: 'Each content card v is multiplied by its weight and the cards are added up. The word whose cards weigh most in the output for {focus} is {top} (weight {w} in all).',
         weighted: 'weight × v',
         out: 'output of this head for {focus}',
         sum: 'first number of the output',
@@ -162,7 +162,7 @@ export default {
         later: '−∞（在后面）',
         softmax: '{token} 的权重',
         step3: '第 ③ 步：按权重把 v 加起来',
-        step3Text: '每张信息名片 v 乘上自己的权重，再全部加起来：{focus} 的输出主要来自 {top} 的名片（权重 {w}）。',
+        step3Text: '每张信息名片 v 乘上自己的权重，再全部加起来。在 {focus} 的输出里，分量最重的是 {top} 的名片（权重合计 {w}）。',
         weighted: '权重 × v',
         out: '这个头给 {focus} 的输出',
         sum: '输出的第一个数',
@@ -258,8 +258,8 @@ export default {
       const qkLimit = absMax([...s.q, ...s.k]);
       const voLimit = absMax(s.v);
       const weighted = Array.from({ length: count }, (_, j) => row(s.v, j).map((x) => x * s.weights[j]));
-      // The weighted cards and their sum share one scale, so a small weight shows as a faint card.
-      const sumLimit = absMax([...weighted.flat(), ...s.out]);
+      // The weighted cards share one scale, so a card with a small weight shows faint.
+      const weightedLimit = absMax(weighted.flat());
       const inWatch = (j) => watch && watch.first <= j && j <= watch.last;
       const rowClass = (j) => [j === f ? 'is-focus' : '', inWatch(j) ? 'is-watch' : '', s.masked[j] === -Infinity ? 'blocked' : ''].join(' ').trim();
       const tokenCell = (j) => el('th', { scope: 'row', dataset: { col: 'token', key: String(j) } }, `${j + 1}: ${label(j)}`);
@@ -282,7 +282,9 @@ export default {
         : `${say(v.softmax, { token })} = e^${fmt(s.masked[spotlight], 3)} ÷ (${seen.map((m) => `e^${fmt(m, 3)}`).join(' + ')}) = ${fmt(s.weights[spotlight], 3)}`;
       const sumTerms = Array.from({ length: Math.min(count, SUM_TERMS_SHOWN) }, (_, j) => `${fmt(s.weights[j], 3)}×${fmt(s.v[j * hs])}`);
       const sum = `${v.sum} = ${sumTerms.join(' + ')}${count > SUM_TERMS_SHOWN ? ' + …' : ''} = ${fmt(s.out[0], 3)}`;
-      const top = Array.from(s.weights).reduce((a, w, j) => (w > s.weights[a] ? j : a), 0);
+      // The word whose cards weigh most in the output, its tokens' weights summed.
+      const wordWeight = (w) => s.weights.slice(w.first, w.last + 1).reduce((a, b) => a + b, 0);
+      const top = words.reduce((a, w) => (!a || wordWeight(w) > wordWeight(a) ? w : a), null);
 
       const weightCell = (j) => el('span', { className: 'weight', style: { background: viridis(s.weights[j]), color: viridisInk(s.weights[j]) }, textContent: fmt(s.weights[j], 3) });
       steps.replaceChildren(
@@ -301,10 +303,10 @@ export default {
             td('masked', j, s.masked[j] === -Infinity ? v.later : fmt(s.masked[j], 3)), td('weight', j, weightCell(j))]),
           el('p', { className: 'written qkv-softmax', textContent: softmax })),
         el('section', { className: 'qkv-step', dataset: { step: '3' } },
-          el('h3', { textContent: v.step3 }), el('p', { textContent: say(v.step3Text, { ...p, top: quote(label(top).trim() || label(top)), w: fmt(s.weights[top], 3) }) }),
+          el('h3', { textContent: v.step3 }), el('p', { textContent: say(v.step3Text, { ...p, top: top ? quote(top.word) : '', w: top ? fmt(wordWeight(top), 3) : '' }) }),
           table([v.weight, v.v, v.weighted], (j) => [td('weight', j, weightCell(j)), td('v', j, strip(row(s.v, j), voLimit, `v ${label(j)}`)),
-            td('weighted', j, strip(weighted[j], sumLimit, `${v.weighted} ${label(j)}`))]),
-          el('div', { className: 'vector out-vector' }, el('span', { className: 'vector-label', textContent: say(v.out, p) }), strip(s.out, sumLimit, say(v.out, p), 'strip wide')),
+            td('weighted', j, strip(weighted[j], weightedLimit, `${v.weighted} ${label(j)}`))]),
+          el('div', { className: 'vector out-vector' }, el('span', { className: 'vector-label', textContent: say(v.out, p) }), strip(s.out, absMax(s.out), say(v.out, p), 'strip wide')),
           el('p', { className: 'written qkv-sum', textContent: sum }),
           el('div', { className: 'legends' }, legend('diverging', v.legendValues, '−', '+'), legend('viridis', v.legendWeights, '0', '1'))),
       );
