@@ -110,6 +110,7 @@ export function startLessons() {
 
   function go(number) {
     if (!chapterNumber(number) || number === current.number) return;
+    notes = []; // what the first link could not use is no news on the next chapter
     history.pushState(null, '', writeLink(number, current.lang));
     show(number, current.lang, {}, { focusTitle: true });
   }
@@ -205,12 +206,13 @@ export function startLessons() {
   });
 
   // ← / → (or Alt + ← / →) for the previous and next chapter, never taken from a place that
-  // uses the arrows itself: a text field, a menu, a slider, or the chapter's live view.
+  // uses the arrows itself: a text field, a menu, a slider; nor, without Alt, from the chapter's
+  // live view or the question's options.
   document.addEventListener('keydown', (e) => {
     if (!['ArrowLeft', 'ArrowRight'].includes(e.key) || e.ctrlKey || e.metaKey || e.shiftKey) return;
     const target = e.composedPath()[0];
     if (target.closest?.('textarea, input, select, [contenteditable="true"], [role="slider"]')) return;
-    if (!e.altKey && target.closest?.('.lesson-view')) return;
+    if (!e.altKey && target.closest?.('.lesson-view, .lesson-options')) return;
     e.preventDefault();
     go(current.number + (e.key === 'ArrowRight' ? 1 : -1));
   });

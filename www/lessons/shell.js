@@ -234,6 +234,8 @@ export function mountLesson(container, { number, lang, given = {}, onStateChange
   }
 
   function setState(patch) {
+    // Before the chapter's module is in, a change joins the state it will start from.
+    if (!chapter) { given = { ...given, ...patch }; return; }
     const next = { ...state, ...patch };
     if ('text' in patch && patch.text !== state.text && !('focus' in patch)) {
       // A word the learner focused stays focused while it is still in the sentence.
