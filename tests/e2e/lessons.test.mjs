@@ -109,6 +109,7 @@ for (const n of CHAPTERS) {
     await page.reload();
     await lessonReady(page);
     assert.equal(await page.$eval(`.toc-link[data-chapter="${n}"] .toc-mark.right`, (m) => m.textContent.includes('✓')), true);
+    assert.match(await page.textContent('#toc-summary'), /Questions answered right: [1-7]/);
     assert.deepEqual(page.errors, []);
     await page.close();
   });

@@ -145,6 +145,9 @@ export function startLessons() {
       if (entry.number === number) link.setAttribute('aria-current', 'page');
       else link.removeAttribute('aria-current');
     });
+    $('toc-summary').textContent = lt(lang, 'toc.summary', {
+      visited: progress.visited.length, total: CHAPTERS.length, right: Object.values(progress.answered).filter((v) => v === 'right').length,
+    });
     for (const [id, target, key] of [['prev', number - 1, 'prev'], ['next', number + 1, 'next']]) {
       const link = $(id);
       link.hidden = !chapterNumber(target);
