@@ -76,6 +76,12 @@ for (const n of CHAPTERS) {
       await page.screenshot({ path: path.join(SHOTS, `chapter-${n}-${lang}-phone.png`), fullPage: true });
       const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
       assert.ok(overflow <= 1, `the page is ${overflow}px wider than the phone`);
+      // Dark, as the system asks.
+      await page.emulateMedia({ colorScheme: 'dark' });
+      await page.setViewportSize({ width: 1280, height: 900 });
+      await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+      assert.equal(await page.evaluate(() => getComputedStyle(document.documentElement).getPropertyValue('--bg').trim()), '#17181b');
+      await page.screenshot({ path: path.join(SHOTS, `chapter-${n}-${lang}-desktop-dark.png`), fullPage: true });
       assert.deepEqual(page.errors, []);
       await page.close();
     });
