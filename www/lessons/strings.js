@@ -43,7 +43,7 @@ const STRINGS = {
   zh: {
     'page.title': '课程：注意力是怎么工作的',
     'page.tagline': '七个短小的章节。每一章都让你亲眼看到一个道理在真实的数字上发生——这些数字都是模型在你的浏览器里现算出来的。',
-    'page.playground': '打开实验场',
+    'page.playground': '打开注意力游乐场',
     'lang.switch': 'English',
     'lang.switch.label': '切换到英文',
     'skip': '跳到本章内容',
@@ -62,7 +62,7 @@ const STRINGS = {
     'question.right': '答对了。',
     'question.wrong': '不太对。',
     'question.again': '可以再选一个试试。',
-    'open.playground': '在实验场里打开这句话',
+    'open.playground': '在游乐场里打开这句话',
     'load.wasm': '正在加载计算引擎（WebAssembly）……',
     'load.model': '正在下载模型……{done} / {total}',
     'load.model.unknown': '正在下载模型……{done}',
