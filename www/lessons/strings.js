@@ -80,7 +80,12 @@ const STRINGS = {
   },
 };
 
-export function lt(lang, key, params = {}) {
-  const template = (STRINGS[lang] || STRINGS.en)[key] ?? STRINGS.en[key] ?? key;
+/** `template` with each {name} replaced by params[name] (a name not given stays as it is). */
+export function fill(template, params = {}) {
   return template.replace(/\{(\w+)\}/g, (_, name) => (name in params ? String(params[name]) : `{${name}}`));
+}
+
+/** The page's label `key` in `lang`, filled from `params`. */
+export function lt(lang, key, params = {}) {
+  return fill((STRINGS[lang] || STRINGS.en)[key] ?? STRINGS.en[key] ?? key, params);
 }

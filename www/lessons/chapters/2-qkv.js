@@ -7,6 +7,7 @@
 
 import { absMax, diverging, legend, viridis, viridisInk } from '../../colors.js';
 import { el, fmt, tokenLabel } from '../../views/dom.js';
+import { fill as say } from '../strings.js';
 
 /** A dot product's terms are all written out up to this head size. */
 const DOT_TERMS_SHOWN = 32;
@@ -17,11 +18,6 @@ const SUM_TERMS_SHOWN = 8;
 function strip(values, limit, label, className = 'strip') {
   return el('span', { className, role: 'img', ariaLabel: label },
     ...Array.from(values, (x, i) => el('span', { className: 'cell', title: `#${i + 1}: ${fmt(x, 4)}`, style: { background: diverging(x, limit) } })));
-}
-
-/** `template` with {name} filled in. */
-function say(template, params = {}) {
-  return template.replace(/\{(\w+)\}/g, (_, name) => (name in params ? String(params[name]) : `{${name}}`));
 }
 
 /** The word whose tokens include token `i`, or null (a space between words). */
