@@ -309,6 +309,39 @@ if (CHAPTERS.includes(2)) {
   }
 }
 
+if (CHAPTERS.includes(2)) {
+  test('a worker that dies is replaced: the chapter loads its model again and redraws, with no error', async () => {
+    const page = await openLesson('?chapter=2&lang=en');
+    await page.$eval('.qkv-head[data-head="0"]', (b) => b.click());
+    await lessonReady(page);
+    const before = await page.$eval('.qkv-step[data-step="2"]', (s) => s.textContent);
+    await page.evaluate(async () => {
+      const { connectEngine, engineDebug } = await import('./engine-client.js');
+      const client = connectEngine();
+      const restarts = engineDebug.stats().restarts;
+      await client.call('debugCrash');
+      while (engineDebug.stats().restarts === restarts) await new Promise((r) => setTimeout(r, 50));
+      client.release();
+    });
+    // The new worker holds the chapter's model again, without the learner doing anything.
+    await page.waitForFunction(async () => {
+      const { engineDebug } = await import('./engine-client.js');
+      return engineDebug.stats().models.some((url) => url.endsWith('/models/encoder/'));
+    }, null, { timeout: 60_000, polling: 100 });
+    await lessonReady(page);
+    assert.equal(await shownError(page), null);
+    assert.equal(await page.$eval('.qkv-step[data-step="2"]', (s) => s.textContent), before);
+    assert.equal((await page.evaluate(() => window.__lessons.state())).head, 0, 'the learner’s head is kept');
+    // And it answers: another head shows other numbers.
+    await page.$eval('.qkv-head[data-head="1"]', (b) => b.click());
+    await lessonReady(page);
+    assert.notEqual(await page.$eval('.qkv-step[data-step="2"]', (s) => s.textContent), before);
+    assert.equal(await shownError(page), null);
+    assert.deepEqual(page.errors, []);
+    await page.close();
+  });
+}
+
 test('<attention-lesson>: chapters in a page share one engine; a bad attribute says so', async () => {
   const page = await env.context.newPage();
   page.errors = [];

@@ -224,7 +224,8 @@ export function mountLesson(container, { number, lang, given = {}, onStateChange
       try {
         await view.update({ ...state });
       } catch (problem) {
-        showError(problem);
+        // A replaced worker is not the learner's problem: the restart asks the view again.
+        if (problem?.kind !== 'restarted') showError(problem);
       }
     })().finally(() => {
       running = null;
