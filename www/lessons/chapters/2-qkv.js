@@ -6,7 +6,7 @@
 // (by default the word after it: 苹果) the most weight.
 
 import { absMax, diverging, legend, viridis, viridisInk } from '../../colors.js';
-import { el, fmt, tokenLabel } from '../../views/dom.js';
+import { el, fmt, proseLabel, tokenLabel } from '../../views/dom.js';
 import { fill as say } from '../strings.js';
 
 /** A dot product's terms are all written out up to this head size. */
@@ -100,6 +100,7 @@ export default {
         weighted: 'weight × v',
         out: 'output of this head for {focus}',
         sum: 'first number of the output',
+        formula: 'output',
         legendValues: 'values',
         legendWeights: 'weights',
       },
@@ -162,6 +163,7 @@ export default {
         weighted: '权重 × v',
         out: '这个头给{focus}的输出',
         sum: '输出的第一个数',
+        formula: '输出',
         legendValues: '数值',
         legendWeights: '权重',
       },
@@ -218,6 +220,10 @@ export default {
       const nh = model.n_head;
       const hs = s.head_size;
       const label = (j) => tokenLabel(tokens.display[j]);
+      // A token named in a sentence: without its leading space marker.
+      const named = (j) => proseLabel(tokens.display[j]);
+      // A factor written after ×: negative ones in brackets.
+      const factor = (x) => (x < 0 ? `(${fmt(x)})` : fmt(x));
       const focus = quote(focusWord.word);
       const watchName = watch ? quote(watch.word) : '';
       const p = { focus, watch: watchName, layer: layer + 1, head: head + 1, hs, sqrt: fmt(s.sqrt_head_size, 3), count: nh };
@@ -267,7 +273,7 @@ export default {
       const spotlight = watch
         ? Array.from({ length: watch.last - watch.first + 1 }, (_, i) => watch.first + i).reduce((a, b) => (s.scores[b] > s.scores[a] ? b : a))
         : f;
-      const token = quote(label(spotlight).trim() || label(spotlight));
+      const token = quote(named(spotlight));
 
       const k = row(s.k, spotlight);
       const dotTerms = Array.from({ length: Math.min(hs, DOT_TERMS_SHOWN) }, (_, i) => `(${fmt(s.q[i])})×(${fmt(k[i])})`);
@@ -276,8 +282,11 @@ export default {
       const softmax = s.masked[spotlight] === -Infinity
         ? `${say(v.softmax, { token })} = e^(−∞) ÷ (…) = 0`
         : `${say(v.softmax, { token })} = e^${fmt(s.masked[spotlight], 3)} ÷ (${seen.map((m) => `e^${fmt(m, 3)}`).join(' + ')}) = ${fmt(s.weights[spotlight], 3)}`;
-      const sumTerms = Array.from({ length: Math.min(count, SUM_TERMS_SHOWN) }, (_, j) => `${fmt(s.weights[j], 3)}×${fmt(s.v[j * hs])}`);
+      const sumTerms = Array.from({ length: Math.min(count, SUM_TERMS_SHOWN) }, (_, j) => `${fmt(s.weights[j], 3)}×${factor(s.v[j * hs])}`);
       const sum = `${v.sum} = ${sumTerms.join(' + ')}${count > SUM_TERMS_SHOWN ? ' + …' : ''} = ${fmt(s.out[0], 3)}`;
+      // The study's formula, with this head's weights: output = w(小明) × v(小明) + …
+      const formulaTerms = Array.from({ length: Math.min(count, SUM_TERMS_SHOWN) }, (_, j) => `${fmt(s.weights[j], 3)} × v(${named(j)})`);
+      const formula = `${v.formula} = ${formulaTerms.join(' + ')}${count > SUM_TERMS_SHOWN ? ' + …' : ''}`;
       // The word whose cards weigh most in the output, its tokens' weights summed.
       const wordWeight = (w) => s.weights.slice(w.first, w.last + 1).reduce((a, b) => a + b, 0);
       const top = words.reduce((a, w) => (!a || wordWeight(w) > wordWeight(a) ? w : a), null);
@@ -303,6 +312,7 @@ export default {
           table([v.weight, v.v, v.weighted], (j) => [td('weight', j, weightCell(j)), td('v', j, strip(row(s.v, j), voLimit, `v ${label(j)}`)),
             td('weighted', j, strip(weighted[j], weightedLimit, `${v.weighted} ${label(j)}`))]),
           el('div', { className: 'vector out-vector' }, el('span', { className: 'vector-label', textContent: say(v.out, p) }), strip(s.out, absMax(s.out), say(v.out, p), 'strip wide')),
+          el('p', { className: 'written qkv-formula', textContent: formula }),
           el('p', { className: 'written qkv-sum', textContent: sum }),
           el('div', { className: 'legends' }, legend('diverging', v.legendValues, '−', '+'), legend('viridis', v.legendWeights, '0', '1'))),
       );
