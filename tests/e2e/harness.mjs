@@ -123,3 +123,21 @@ export function parseShown(text) {
   if (t.startsWith('-∞')) return -Infinity;
   return Number.parseFloat(t);
 }
+
+/** Open the lessons page (lessons.html + query) and wait until its chapter has drawn. */
+export async function openLesson(env, query = '', { width = 1280, height = 900 } = {}) {
+  const page = await env.context.newPage();
+  await page.setViewportSize({ width, height });
+  page.errors = [];
+  page.on('pageerror', (e) => page.errors.push(e.message));
+  await page.goto(`${env.url}lessons.html${query}`);
+  await lessonReady(page);
+  return page;
+}
+
+/** Wait until the lessons page's chapter module is in and its view has drawn the newest state. */
+export async function lessonReady(page) {
+  await page.waitForFunction(() => window.__lessons, null, { timeout: 30_000 });
+  await page.evaluate(() => window.__lessons.settle());
+  await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+}

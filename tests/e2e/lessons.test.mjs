@@ -27,22 +27,8 @@ before(async () => {
 });
 after(async () => { await env?.stop(); });
 
-/** Open the lessons page and wait until the chapter's view has drawn. */
-async function openLesson(query, { width = 1280, height = 900, base = env.url } = {}) {
-  const page = await env.context.newPage();
-  await page.setViewportSize({ width, height });
-  page.errors = [];
-  page.on('pageerror', (e) => page.errors.push(e.message));
-  await page.goto(`${base}lessons.html${query}`);
-  await lessonReady(page);
-  return page;
-}
-
-async function lessonReady(page) {
-  await page.waitForFunction(() => window.__lessons, null, { timeout: 30_000 });
-  await page.evaluate(() => window.__lessons.settle());
-  await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
-}
+const openLesson = (query, options) => h.openLesson(env, query, options);
+const { lessonReady } = h;
 
 /** The chapter module as the page loaded it (its own prose, to compare with what is shown). */
 const chapterModule = (page, n) => page.evaluate(async (number) => {
