@@ -11,7 +11,7 @@ import { browserLanguage } from '../i18n.js';
 import { parseFields } from '../url-state.js';
 import { el } from '../views/dom.js';
 import { keepOffline } from '../offline.js';
-import { CHAPTERS, LESSON_LANGUAGES, MODEL_NAMES, chapterNumber, loadChapter, mountLesson, playgroundLink } from './shell.js';
+import { CHAPTERS, LESSON_LANGUAGES, MODEL_NAMES, chapterNumber, loadChapter, mountLesson } from './shell.js';
 import { lt } from './strings.js';
 
 const STORAGE_KEY = 'attention-playground:lessons';
@@ -42,7 +42,7 @@ function saveProgress(progress) {
 }
 
 /** The chapter, language and state a query string asks for, and notes on what it could not use. */
-export function readLink(search) {
+function readLink(search) {
   const map = {};
   for (const [name, value] of new URLSearchParams(search)) if (!Object.hasOwn(map, name)) map[name] = value;
   const notes = [];
@@ -81,7 +81,7 @@ function writeLink(number, lang, state = null, initial = {}) {
 
 const quote = (raw) => (Array.from(raw).length > 40 ? `${Array.from(raw).slice(0, 40).join('')}…` : raw);
 
-export function startLessons() {
+function startLessons() {
   const $ = (id) => document.getElementById(id);
   const container = $('chapter');
   const tocList = $('toc-list');
@@ -232,7 +232,6 @@ export function startLessons() {
     state: () => current.lesson.state(),
     settle: () => current.lesson.settle(),
     progress: () => JSON.parse(JSON.stringify(progress)),
-    playgroundLink: () => playgroundLink(current.lesson.state(), current.lang),
   };
 }
 
