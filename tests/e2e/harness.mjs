@@ -124,8 +124,8 @@ export function parseShown(text) {
   return Number.parseFloat(t);
 }
 
-/** Open the lessons page (lessons.html + query) and wait until its chapter has drawn. */
-export async function openLesson(env, query = '', { width = 1280, height = 900 } = {}) {
+/** Open lessons.html with a query string and wait until the chapter's view has drawn. */
+export async function openLesson(env, query, { width = 1280, height = 900 } = {}) {
   const page = await env.context.newPage();
   await page.setViewportSize({ width, height });
   page.errors = [];
@@ -135,7 +135,7 @@ export async function openLesson(env, query = '', { width = 1280, height = 900 }
   return page;
 }
 
-/** Wait until the lessons page's chapter module is in and its view has drawn the newest state. */
+/** Wait until the lessons page's chapter has drawn its newest state. */
 export async function lessonReady(page) {
   await page.waitForFunction(() => window.__lessons, null, { timeout: 30_000 });
   await page.evaluate(() => window.__lessons.settle());
