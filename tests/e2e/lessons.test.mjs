@@ -295,6 +295,32 @@ if (CHAPTERS.includes(2)) {
   }
 }
 
+test('a chapter module that is missing or broken is a clear error with Try again, not a blank', async () => {
+  const n = CHAPTERS[0];
+  const page = await env.context.newPage();
+  page.errors = [];
+  page.on('pageerror', (e) => page.errors.push(e.message));
+  for (const [body, status, why] of [['', 404, /could not be loaded/], ['export default { number: 99 };', 200, /its number is 99/]]) {
+    await page.route(/\/lessons\/chapters\/\d-[\w-]+\.js$/, (route) => route.fulfill({ status, body, contentType: 'text/javascript' }));
+    await page.goto(`${env.url}lessons.html?chapter=${n}&lang=en&x=${status}`);
+    await lessonReady(page);
+    const error = await shownError(page);
+    assert.match(error ?? '', why);
+    assert.match(error, new RegExp(`Chapter ${n} could not be loaded`));
+    assert.equal(await page.isVisible('.lesson-error .error-retry'), true);
+    assert.equal(await page.isVisible('.lesson-text'), false, 'no sentence box without a chapter behind it');
+    assert.equal(await page.isVisible('#next, #prev'), true);
+    await page.unrouteAll();
+  }
+  // Try again, now that the module is there.
+  await page.click('.lesson-error .error-retry');
+  await lessonReady(page);
+  assert.equal(await shownError(page), null);
+  assert.equal(await page.isVisible('.lesson-text'), true);
+  assert.deepEqual(page.errors, []);
+  await page.close();
+});
+
 if (CHAPTERS.includes(2)) {
   test('a worker that dies is replaced: the chapter loads its model again and redraws, with no error', async () => {
     const page = await openLesson('?chapter=2&lang=en');
