@@ -17,22 +17,11 @@ import { parseFields } from './url-state.js';
 import { CHAPTERS, LESSON_LANGUAGES, MODEL_NAMES, chapterNumber, mountLesson } from './lessons/shell.js';
 import { lt } from './lessons/strings.js';
 import { keepOffline } from './offline.js';
+import { stylesheet } from './stylesheet.js';
 
 /** Start preparing a lesson when it is within one viewport height of being seen. */
 const NEAR = '100% 0px 100% 0px';
 const STATE_ATTRIBUTES = ['text', 'focus', 'model'];
-
-function stylesheet(parent, file) {
-  const link = document.createElement('link');
-  link.rel = 'stylesheet';
-  link.href = new URL(`./${file}`, import.meta.url).href;
-  const loaded = new Promise((resolve) => {
-    link.addEventListener('load', resolve, { once: true });
-    link.addEventListener('error', resolve, { once: true });
-  });
-  parent.append(link);
-  return loaded;
-}
 
 export class AttentionLesson extends HTMLElement {
   static observedAttributes = ['chapter', 'lang', ...STATE_ATTRIBUTES];

@@ -27,22 +27,8 @@ before(async () => {
 });
 after(async () => { await env?.stop(); });
 
-/** Open the lessons page and wait until the chapter's view has drawn. */
-async function openLesson(query, { width = 1280, height = 900, base = env.url } = {}) {
-  const page = await env.context.newPage();
-  await page.setViewportSize({ width, height });
-  page.errors = [];
-  page.on('pageerror', (e) => page.errors.push(e.message));
-  await page.goto(`${base}lessons.html${query}`);
-  await lessonReady(page);
-  return page;
-}
-
-async function lessonReady(page) {
-  await page.waitForFunction(() => window.__lessons, null, { timeout: 30_000 });
-  await page.evaluate(() => window.__lessons.settle());
-  await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
-}
+const openLesson = (query, options) => h.openLesson(env, query, options);
+const { lessonReady } = h;
 
 /** The chapter module as the page loaded it (its own prose, to compare with what is shown). */
 const chapterModule = (page, n) => page.evaluate(async (number) => {
@@ -76,6 +62,12 @@ for (const n of CHAPTERS) {
       await page.screenshot({ path: path.join(SHOTS, `chapter-${n}-${lang}-phone.png`), fullPage: true });
       const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
       assert.ok(overflow <= 1, `the page is ${overflow}px wider than the phone`);
+      // Dark, as the system asks.
+      await page.emulateMedia({ colorScheme: 'dark' });
+      await page.setViewportSize({ width: 1280, height: 900 });
+      await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+      assert.equal(await page.evaluate(() => getComputedStyle(document.documentElement).getPropertyValue('--bg').trim()), '#17181b');
+      await page.screenshot({ path: path.join(SHOTS, `chapter-${n}-${lang}-desktop-dark.png`), fullPage: true });
       assert.deepEqual(page.errors, []);
       await page.close();
     });
@@ -109,6 +101,7 @@ for (const n of CHAPTERS) {
     await page.reload();
     await lessonReady(page);
     assert.equal(await page.$eval(`.toc-link[data-chapter="${n}"] .toc-mark.right`, (m) => m.textContent.includes('✓')), true);
+    assert.match(await page.textContent('#toc-summary'), /Questions answered right: [1-7]/);
     assert.deepEqual(page.errors, []);
     await page.close();
   });
@@ -300,6 +293,65 @@ if (CHAPTERS.includes(2)) {
       await page.close();
     });
   }
+}
+
+test('a chapter module that is missing or broken is a clear error with Try again, not a blank', async () => {
+  const n = CHAPTERS[0];
+  const page = await env.context.newPage();
+  page.errors = [];
+  page.on('pageerror', (e) => page.errors.push(e.message));
+  for (const [body, status, why] of [['', 404, /could not be loaded/], ['export default { number: 99 };', 200, /its number is 99/]]) {
+    await page.route(/\/lessons\/chapters\/\d-[\w-]+\.js$/, (route) => route.fulfill({ status, body, contentType: 'text/javascript' }));
+    await page.goto(`${env.url}lessons.html?chapter=${n}&lang=en&x=${status}`);
+    await lessonReady(page);
+    const error = await shownError(page);
+    assert.match(error ?? '', why);
+    assert.match(error, new RegExp(`Chapter ${n} could not be loaded`));
+    assert.equal(await page.isVisible('.lesson-error .error-retry'), true);
+    assert.equal(await page.isVisible('.lesson-text'), false, 'no sentence box without a chapter behind it');
+    assert.equal(await page.isVisible('#next, #prev'), true);
+    await page.unrouteAll();
+  }
+  // Try again, now that the module is there.
+  await page.click('.lesson-error .error-retry');
+  await lessonReady(page);
+  assert.equal(await shownError(page), null);
+  assert.equal(await page.isVisible('.lesson-text'), true);
+  assert.deepEqual(page.errors, []);
+  await page.close();
+});
+
+if (CHAPTERS.includes(2)) {
+  test('a worker that dies is replaced: the chapter loads its model again and redraws, with no error', async () => {
+    const page = await openLesson('?chapter=2&lang=en');
+    await page.$eval('.qkv-head[data-head="0"]', (b) => b.click());
+    await lessonReady(page);
+    const before = await page.$eval('.qkv-step[data-step="2"]', (s) => s.textContent);
+    await page.evaluate(async () => {
+      const { connectEngine, engineDebug } = await import('./engine-client.js');
+      const client = connectEngine();
+      const restarts = engineDebug.stats().restarts;
+      await client.call('debugCrash');
+      while (engineDebug.stats().restarts === restarts) await new Promise((r) => setTimeout(r, 50));
+      client.release();
+    });
+    // The new worker holds the chapter's model again, without the learner doing anything.
+    await page.waitForFunction(async () => {
+      const { engineDebug } = await import('./engine-client.js');
+      return engineDebug.stats().models.some((url) => url.endsWith('/models/encoder/'));
+    }, null, { timeout: 60_000, polling: 100 });
+    await lessonReady(page);
+    assert.equal(await shownError(page), null);
+    assert.equal(await page.$eval('.qkv-step[data-step="2"]', (s) => s.textContent), before);
+    assert.equal((await page.evaluate(() => window.__lessons.state())).head, 0, 'the learner’s head is kept');
+    // And it answers: another head shows other numbers.
+    await page.$eval('.qkv-head[data-head="1"]', (b) => b.click());
+    await lessonReady(page);
+    assert.notEqual(await page.$eval('.qkv-step[data-step="2"]', (s) => s.textContent), before);
+    assert.equal(await shownError(page), null);
+    assert.deepEqual(page.errors, []);
+    await page.close();
+  });
 }
 
 test('<attention-lesson>: chapters in a page share one engine; a bad attribute says so', async () => {

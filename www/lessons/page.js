@@ -11,7 +11,7 @@ import { browserLanguage } from '../i18n.js';
 import { parseFields } from '../url-state.js';
 import { el } from '../views/dom.js';
 import { keepOffline } from '../offline.js';
-import { CHAPTERS, LESSON_LANGUAGES, MODEL_NAMES, chapterNumber, loadChapter, mountLesson, playgroundLink } from './shell.js';
+import { CHAPTERS, LESSON_LANGUAGES, MODEL_NAMES, chapterNumber, loadChapter, mountLesson } from './shell.js';
 import { lt } from './strings.js';
 
 const STORAGE_KEY = 'attention-playground:lessons';
@@ -42,7 +42,7 @@ function saveProgress(progress) {
 }
 
 /** The chapter, language and state a query string asks for, and notes on what it could not use. */
-export function readLink(search) {
+function readLink(search) {
   const map = {};
   for (const [name, value] of new URLSearchParams(search)) if (!Object.hasOwn(map, name)) map[name] = value;
   const notes = [];
@@ -81,7 +81,7 @@ function writeLink(number, lang, state = null, initial = {}) {
 
 const quote = (raw) => (Array.from(raw).length > 40 ? `${Array.from(raw).slice(0, 40).join('')}…` : raw);
 
-export function startLessons() {
+function startLessons() {
   const $ = (id) => document.getElementById(id);
   const container = $('chapter');
   const tocList = $('toc-list');
@@ -110,6 +110,7 @@ export function startLessons() {
 
   function go(number) {
     if (!chapterNumber(number) || number === current.number) return;
+    notes = []; // what the first link could not use is no news on the next chapter
     history.pushState(null, '', writeLink(number, current.lang));
     show(number, current.lang, {}, { focusTitle: true });
   }
@@ -134,6 +135,7 @@ export function startLessons() {
       link.href = writeLink(entry.number, lang);
       link.querySelector('.toc-number').textContent = `${entry.number}.`;
       link.querySelector('.toc-title').textContent = entry.title[lang];
+      link.title = entry.title[lang];
       const answered = progress.answered[entry.number];
       const marks = [];
       if (progress.visited.includes(entry.number)) marks.push(['visited', '•', tr('toc.visited')]);
@@ -142,6 +144,9 @@ export function startLessons() {
         el('span', { ariaHidden: 'true', textContent: sign }), el('span', { className: 'visually-hidden', textContent: ` (${words})` }))));
       if (entry.number === number) link.setAttribute('aria-current', 'page');
       else link.removeAttribute('aria-current');
+    });
+    $('toc-summary').textContent = lt(lang, 'toc.summary', {
+      visited: progress.visited.length, total: CHAPTERS.length, right: Object.values(progress.answered).filter((v) => v === 'right').length,
     });
     for (const [id, target, key] of [['prev', number - 1, 'prev'], ['next', number + 1, 'next']]) {
       const link = $(id);
@@ -204,12 +209,13 @@ export function startLessons() {
   });
 
   // ← / → (or Alt + ← / →) for the previous and next chapter, never taken from a place that
-  // uses the arrows itself: a text field, a menu, a slider, or the chapter's live view.
+  // uses the arrows itself: a text field, a menu, a slider; nor, without Alt, from the chapter's
+  // live view or the question's options.
   document.addEventListener('keydown', (e) => {
     if (!['ArrowLeft', 'ArrowRight'].includes(e.key) || e.ctrlKey || e.metaKey || e.shiftKey) return;
     const target = e.composedPath()[0];
     if (target.closest?.('textarea, input, select, [contenteditable="true"], [role="slider"]')) return;
-    if (!e.altKey && target.closest?.('.lesson-view')) return;
+    if (!e.altKey && target.closest?.('.lesson-view, .lesson-options')) return;
     e.preventDefault();
     go(current.number + (e.key === 'ArrowRight' ? 1 : -1));
   });
@@ -226,7 +232,6 @@ export function startLessons() {
     state: () => current.lesson.state(),
     settle: () => current.lesson.settle(),
     progress: () => JSON.parse(JSON.stringify(progress)),
-    playgroundLink: () => playgroundLink(current.lesson.state(), current.lang),
   };
 }
 

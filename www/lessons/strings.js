@@ -13,6 +13,7 @@ const STRINGS = {
     'toc.visited': 'visited',
     'toc.right': 'question answered',
     'toc.wrong': 'question tried',
+    'toc.summary': 'Chapters visited: {visited} of {total}. Questions answered right: {right}.',
     'where': 'Chapter {n} of {total}',
     'prev': '← Previous: {title}',
     'next': 'Next: {title} →',
@@ -32,7 +33,6 @@ const STRINGS = {
     'error.retry': 'Try again',
     'error.module': 'Chapter {n} could not be loaded: {message}',
     'error.view': 'The live view could not be drawn: {message}',
-    'error.restarted': 'The engine stopped and was started again; the view was redrawn.',
     'notice.chapter': 'There is no chapter “{raw}” (the chapters are 1 to {total}), so here is chapter 1.',
     'notice.field': 'The link’s “{name}” value “{raw}” could not be used and was left out.',
     'notice.dismiss': 'Dismiss',
@@ -42,7 +42,7 @@ const STRINGS = {
   zh: {
     'page.title': '课程：注意力是怎么工作的',
     'page.tagline': '七个短小的章节。每一章都让你亲眼看到一个道理在真实的数字上发生——这些数字都是模型在你的浏览器里现算出来的。',
-    'page.playground': '打开实验场',
+    'page.playground': '打开注意力游乐场',
     'lang.switch': 'English',
     'lang.switch.label': '切换到英文',
     'skip': '跳到本章内容',
@@ -50,6 +50,7 @@ const STRINGS = {
     'toc.visited': '已读',
     'toc.right': '已答对',
     'toc.wrong': '已作答',
+    'toc.summary': '已读 {visited}/{total} 章，答对 {right} 道题。',
     'where': '第 {n} 章，共 {total} 章',
     'prev': '← 上一章：{title}',
     'next': '下一章：{title} →',
@@ -60,7 +61,7 @@ const STRINGS = {
     'question.right': '答对了。',
     'question.wrong': '不太对。',
     'question.again': '可以再选一个试试。',
-    'open.playground': '在实验场里打开这句话',
+    'open.playground': '在游乐场里打开这句话',
     'load.wasm': '正在加载计算引擎（WebAssembly）……',
     'load.model': '正在下载模型……{done} / {total}',
     'load.model.unknown': '正在下载模型……{done}',
@@ -69,7 +70,6 @@ const STRINGS = {
     'error.retry': '再试一次',
     'error.module': '第 {n} 章没能加载：{message}',
     'error.view': '实时视图没能画出来：{message}',
-    'error.restarted': '计算引擎停止了响应，已经重新启动，视图也已重画。',
     'notice.chapter': '没有“{raw}”这一章（章节是 1 到 {total}），先带你看第 1 章。',
     'notice.field': '链接里的“{name}”值“{raw}”用不了，已经忽略。',
     'notice.dismiss': '知道了',
@@ -78,7 +78,12 @@ const STRINGS = {
   },
 };
 
-export function lt(lang, key, params = {}) {
-  const template = (STRINGS[lang] || STRINGS.en)[key] ?? STRINGS.en[key] ?? key;
+/** `template` with each {name} replaced by params[name] (a name not given stays as it is). */
+export function fill(template, params = {}) {
   return template.replace(/\{(\w+)\}/g, (_, name) => (name in params ? String(params[name]) : `{${name}}`));
+}
+
+/** The page's label `key` in `lang`, filled from `params`. */
+export function lt(lang, key, params = {}) {
+  return fill((STRINGS[lang] || STRINGS.en)[key] ?? STRINGS.en[key] ?? key, params);
 }

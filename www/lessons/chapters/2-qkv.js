@@ -6,7 +6,8 @@
 // (by default the word after it: 苹果) the most weight.
 
 import { absMax, diverging, legend, viridis, viridisInk } from '../../colors.js';
-import { el, fmt, tokenLabel } from '../../views/dom.js';
+import { el, fmt, proseLabel, tokenLabel } from '../../views/dom.js';
+import { fill as say } from '../strings.js';
 
 /** A dot product's terms are all written out up to this head size. */
 const DOT_TERMS_SHOWN = 32;
@@ -17,11 +18,6 @@ const SUM_TERMS_SHOWN = 8;
 function strip(values, limit, label, className = 'strip') {
   return el('span', { className, role: 'img', ariaLabel: label },
     ...Array.from(values, (x, i) => el('span', { className: 'cell', title: `#${i + 1}: ${fmt(x, 4)}`, style: { background: diverging(x, limit) } })));
-}
-
-/** `template` with {name} filled in. */
-function say(template, params = {}) {
-  return template.replace(/\{(\w+)\}/g, (_, name) => (name in params ? String(params[name]) : `{${name}}`));
 }
 
 /** The word whose tokens include token `i`, or null (a space between words). */
@@ -100,10 +96,11 @@ export default {
         later: '−∞ (comes later)',
         softmax: 'weight of {token}',
         step3: 'Step 3: the weighted sum of v',
-        step3Text: 'Each content card v is multiplied by its weight and the cards are added up: the output for {focus} is mostly the card of {top} (weight {w}).',
+        step3Text: 'Each content card v is multiplied by its weight and the cards are added up. The word whose cards weigh most in the output for {focus} is {top} (weight {w} in all).',
         weighted: 'weight × v',
         out: 'output of this head for {focus}',
         sum: 'first number of the output',
+        formula: 'output',
         legendValues: 'values',
         legendWeights: 'weights',
       },
@@ -132,27 +129,27 @@ export default {
         layer: '层',
         focus: '焦点（提问的词）',
         watch: '观察（我们盯着的词）',
-        heads: '第 {layer} 层的各个头：{focus} 在每个头里给 {watch} 多少权重',
+        heads: '第 {layer} 层的各个头：{focus}在每个头里给{watch}多少权重',
         head: '头 {n}',
         headWeight: '{watch}：{w}',
-        best: '给 {watch} 的权重最大',
+        best: '给{watch}的权重最大',
         bestAgain: '回到最合适的头',
-        chosen: '现在显示：第 {layer} 层，第 {head} 个头。这一层的 {count} 个头里，{focus} 在这个头里给 {watch} 的权重最大：{w}。',
-        chosenHidden: '现在显示：第 {layer} 层，第 {head} 个头。这里没有哪个头能看到 {watch}，所以显示的是 {focus} 最关注另一个词的头（{other}，{w}）。',
-        picked: '现在显示：第 {layer} 层，第 {head} 个头（你选的）。在这个头里 {focus} 给 {watch} 的权重是 {w}；给得最多的是第 {best} 个头（{bw}）。',
-        hidden: '在 GPT 里，{watch} 排在 {focus} 后面：它的分数被换成 −∞，权重是 0，每个头都一样。',
+        chosen: '现在显示：第 {layer} 层，第 {head} 个头。这一层的 {count} 个头里，{focus}在这个头里给{watch}的权重最大：{w}。',
+        chosenHidden: '现在显示：第 {layer} 层，第 {head} 个头。这里没有哪个头能看到{watch}，所以显示的是{focus}最关注另一个词的头（{other}，{w}）。',
+        picked: '现在显示：第 {layer} 层，第 {head} 个头（你选的）。在这个头里{focus}给{watch}的权重是 {w}；给得最多的是第 {best} 个头（{bw}）。',
+        hidden: '在 GPT 里，{watch}排在{focus}后面：它的分数被换成 −∞，权重是 0，每个头都一样。',
         alone: '这句话只有一个词；多输入几个词，才能看到一个词怎样关注另一个词。',
         empty: '请在上面输入一句话。',
         step0: '三组向量',
-        step0Text: 'q：{focus} 想找什么。k：每个词元的标签。v：每个词元的信息名片。在这个头里它们各有 {hs} 个数（蓝色小于 0，橙色大于 0；把鼠标移到格子上可以看到具体数值）。',
-        q: '{focus} 的 q',
+        step0Text: 'q：{focus}想找什么。k：每个词元的标签。v：每个词元的信息名片。在这个头里它们各有 {hs} 个数（蓝色小于 0，橙色大于 0；把鼠标移到格子上可以看到具体数值）。',
+        q: '{focus}的 q',
         token: '词元',
         k: 'k（标签）',
         v: 'v（信息名片）',
         step1: '第 ① 步：点积 q·k',
-        step1Text: '把 q 和 k 对应位置的数相乘再加起来：分数大，说明这个标签正好对上 {focus} 要找的东西。',
+        step1Text: '把 q 和 k 对应位置的数相乘再加起来：分数大，说明这个标签正好对上{focus}要找的东西。',
         score: 'q·k',
-        dot: '{token} 的 q·k',
+        dot: '{token}的 q·k',
         rounded: '每个因数都四舍五入到两位小数；总和是引擎算出的精确结果。',
         step2: '第 ② 步：缩放，再做 softmax',
         step2Text: '每个分数先除以 √{hs} = {sqrt}，免得分数随头的维度一起变大。softmax 再对每个分数取 e 的次方、除以它们的总和：得到的权重都是正数，加起来等于 {sum}。',
@@ -160,12 +157,13 @@ export default {
         masked: '遮挡之后',
         weight: '权重',
         later: '−∞（在后面）',
-        softmax: '{token} 的权重',
+        softmax: '{token}的权重',
         step3: '第 ③ 步：按权重把 v 加起来',
-        step3Text: '每张信息名片 v 乘上自己的权重，再全部加起来：{focus} 的输出主要来自 {top} 的名片（权重 {w}）。',
+        step3Text: '每张信息名片 v 乘上自己的权重，再全部加起来。在{focus}的输出里，分量最重的是{top}的名片（权重合计 {w}）。',
         weighted: '权重 × v',
-        out: '这个头给 {focus} 的输出',
+        out: '这个头给{focus}的输出',
         sum: '输出的第一个数',
+        formula: '输出',
         legendValues: '数值',
         legendWeights: '权重',
       },
@@ -180,7 +178,7 @@ export default {
 
   mount(root, ctx) {
     const v = ctx.text.view;
-    const quote = (word) => (ctx.lang === 'zh' ? `“${word}”` : `“${word}”`);
+    const quote = (word) => `“${word}”`;
 
     const modelButtons = [['encoder', v.encoder], ['default', v.gpt]].map(([name, label]) => {
       const button = el('button', { type: 'button', className: 'qkv-model', ariaPressed: 'false', dataset: { model: name }, textContent: label });
@@ -222,6 +220,10 @@ export default {
       const nh = model.n_head;
       const hs = s.head_size;
       const label = (j) => tokenLabel(tokens.display[j]);
+      // A token named in a sentence: without its leading space marker.
+      const named = (j) => proseLabel(tokens.display[j]);
+      // A factor written after ×: negative ones in brackets.
+      const factor = (x) => (x < 0 ? `(${fmt(x)})` : fmt(x));
       const focus = quote(focusWord.word);
       const watchName = watch ? quote(watch.word) : '';
       const p = { focus, watch: watchName, layer: layer + 1, head: head + 1, hs, sqrt: fmt(s.sqrt_head_size, 3), count: nh };
@@ -258,8 +260,8 @@ export default {
       const qkLimit = absMax([...s.q, ...s.k]);
       const voLimit = absMax(s.v);
       const weighted = Array.from({ length: count }, (_, j) => row(s.v, j).map((x) => x * s.weights[j]));
-      // The weighted cards and their sum share one scale, so a small weight shows as a faint card.
-      const sumLimit = absMax([...weighted.flat(), ...s.out]);
+      // The weighted cards share one scale, so a card with a small weight shows faint.
+      const weightedLimit = absMax(weighted.flat());
       const inWatch = (j) => watch && watch.first <= j && j <= watch.last;
       const rowClass = (j) => [j === f ? 'is-focus' : '', inWatch(j) ? 'is-watch' : '', s.masked[j] === -Infinity ? 'blocked' : ''].join(' ').trim();
       const tokenCell = (j) => el('th', { scope: 'row', dataset: { col: 'token', key: String(j) } }, `${j + 1}: ${label(j)}`);
@@ -271,7 +273,7 @@ export default {
       const spotlight = watch
         ? Array.from({ length: watch.last - watch.first + 1 }, (_, i) => watch.first + i).reduce((a, b) => (s.scores[b] > s.scores[a] ? b : a))
         : f;
-      const token = quote(label(spotlight).trim() || label(spotlight));
+      const token = quote(named(spotlight));
 
       const k = row(s.k, spotlight);
       const dotTerms = Array.from({ length: Math.min(hs, DOT_TERMS_SHOWN) }, (_, i) => `(${fmt(s.q[i])})×(${fmt(k[i])})`);
@@ -280,9 +282,14 @@ export default {
       const softmax = s.masked[spotlight] === -Infinity
         ? `${say(v.softmax, { token })} = e^(−∞) ÷ (…) = 0`
         : `${say(v.softmax, { token })} = e^${fmt(s.masked[spotlight], 3)} ÷ (${seen.map((m) => `e^${fmt(m, 3)}`).join(' + ')}) = ${fmt(s.weights[spotlight], 3)}`;
-      const sumTerms = Array.from({ length: Math.min(count, SUM_TERMS_SHOWN) }, (_, j) => `${fmt(s.weights[j], 3)}×${fmt(s.v[j * hs])}`);
+      const sumTerms = Array.from({ length: Math.min(count, SUM_TERMS_SHOWN) }, (_, j) => `${fmt(s.weights[j], 3)}×${factor(s.v[j * hs])}`);
       const sum = `${v.sum} = ${sumTerms.join(' + ')}${count > SUM_TERMS_SHOWN ? ' + …' : ''} = ${fmt(s.out[0], 3)}`;
-      const top = Array.from(s.weights).reduce((a, w, j) => (w > s.weights[a] ? j : a), 0);
+      // The study's formula, with this head's weights: output = w(小明) × v(小明) + …
+      const formulaTerms = Array.from({ length: Math.min(count, SUM_TERMS_SHOWN) }, (_, j) => `${fmt(s.weights[j], 3)} × v(${named(j)})`);
+      const formula = `${v.formula} = ${formulaTerms.join(' + ')}${count > SUM_TERMS_SHOWN ? ' + …' : ''}`;
+      // The word whose cards weigh most in the output, its tokens' weights summed.
+      const wordWeight = (w) => s.weights.slice(w.first, w.last + 1).reduce((a, b) => a + b, 0);
+      const top = words.reduce((a, w) => (!a || wordWeight(w) > wordWeight(a) ? w : a), null);
 
       const weightCell = (j) => el('span', { className: 'weight', style: { background: viridis(s.weights[j]), color: viridisInk(s.weights[j]) }, textContent: fmt(s.weights[j], 3) });
       steps.replaceChildren(
@@ -301,10 +308,11 @@ export default {
             td('masked', j, s.masked[j] === -Infinity ? v.later : fmt(s.masked[j], 3)), td('weight', j, weightCell(j))]),
           el('p', { className: 'written qkv-softmax', textContent: softmax })),
         el('section', { className: 'qkv-step', dataset: { step: '3' } },
-          el('h3', { textContent: v.step3 }), el('p', { textContent: say(v.step3Text, { ...p, top: quote(label(top).trim() || label(top)), w: fmt(s.weights[top], 3) }) }),
+          el('h3', { textContent: v.step3 }), el('p', { textContent: say(v.step3Text, { ...p, top: top ? quote(top.word) : '', w: top ? fmt(wordWeight(top), 3) : '' }) }),
           table([v.weight, v.v, v.weighted], (j) => [td('weight', j, weightCell(j)), td('v', j, strip(row(s.v, j), voLimit, `v ${label(j)}`)),
-            td('weighted', j, strip(weighted[j], sumLimit, `${v.weighted} ${label(j)}`))]),
-          el('div', { className: 'vector out-vector' }, el('span', { className: 'vector-label', textContent: say(v.out, p) }), strip(s.out, sumLimit, say(v.out, p), 'strip wide')),
+            td('weighted', j, strip(weighted[j], weightedLimit, `${v.weighted} ${label(j)}`))]),
+          el('div', { className: 'vector out-vector' }, el('span', { className: 'vector-label', textContent: say(v.out, p) }), strip(s.out, absMax(s.out), say(v.out, p), 'strip wide')),
+          el('p', { className: 'written qkv-formula', textContent: formula }),
           el('p', { className: 'written qkv-sum', textContent: sum }),
           el('div', { className: 'legends' }, legend('diverging', v.legendValues, '−', '+'), legend('viridis', v.legendWeights, '0', '1'))),
       );
