@@ -6,7 +6,8 @@
 // the same numbers).
 
 import { el, fmt, percent, tokenLabel } from '../../views/dom.js';
-import { heatmap, probabilityBars, quoted, say, tokenPicker } from './parts.js';
+import { heatmap, probabilityBars, quoted, tokenPicker } from './parts.js';
+import { fill } from '../strings.js';
 
 /** Candidates listed at each stage of the lens. */
 const LENS_TOP = 5;
@@ -127,23 +128,23 @@ export default {
       el('h3', { className: 'ly-title', textContent: v.maps }), maps,
       el('h3', { className: 'ly-title', textContent: v.adds }), adds);
 
-    const stageName = (stage) => (stage.layer == null ? v.embeddings : say(v.layer, { layer: stage.layer + 1 }));
+    const stageName = (stage) => (stage.layer == null ? v.embeddings : fill(v.layer, { layer: stage.layer + 1 }));
 
     function drawLens(layers, tokens) {
       const focus = quoted(tokens.display[layers.focus]);
       const answer = quoted(layers.answer.text);
-      lensTitle.textContent = say(v.lens, { focus });
+      lensTitle.textContent = fill(v.lens, { focus });
       lens.style.setProperty('--stages', String(layers.lens.length));
       lens.replaceChildren(...layers.lens.map((stage, s) => el('section', { className: 'part-card ly-stage', dataset: { stage: String(s) } },
         el('h4', { textContent: stageName(stage) }),
         probabilityBars(stage.top, v.part),
         el('p', { className: 'part-note ly-answer', dataset: { rank: String(stage.answer_rank) },
-          textContent: say(v.answer, { answer, rank: stage.answer_rank, p: percent(stage.answer.probability) }) }))));
-      const ranks = layers.lens.map((stage) => say(v.rankAt, {
+          textContent: fill(v.answer, { answer, rank: stage.answer_rank, p: percent(stage.answer.probability) }) }))));
+      const ranks = layers.lens.map((stage) => fill(v.rankAt, {
         rank: stage.answer_rank,
-        stage: stage.layer == null ? v.stageEmbeddings : say(v.stageLayer, { layer: stage.layer + 1 }),
+        stage: stage.layer == null ? v.stageEmbeddings : fill(v.stageLayer, { layer: stage.layer + 1 }),
       })).join(ctx.lang === 'zh' ? '，' : ', ');
-      summary.textContent = say(v.summary, { focus, answer, ranks });
+      summary.textContent = fill(v.summary, { focus, answer, ranks });
     }
 
     function drawMaps(layers, tokens, weights) {
@@ -151,13 +152,13 @@ export default {
       const nh = layers.n_head;
       const focus = quoted(tokens.display[layers.focus]);
       maps.replaceChildren(...layers.layers.map((layer) => el('section', { className: 'ly-layer', dataset: { layer: String(layer.layer) } },
-        el('h4', { textContent: say(v.mapsLayer, { layer: layer.layer + 1 }) }),
+        el('h4', { textContent: fill(v.mapsLayer, { layer: layer.layer + 1 }) }),
         el('p', { className: 'part-note ly-layer-distance', dataset: { value: String(layer.mean_distance) },
-          textContent: say(v.layerDistance, { d: fmt(layer.mean_distance, 2) }) }),
+          textContent: fill(v.layerDistance, { d: fmt(layer.mean_distance, 2) }) }),
         el('div', { className: 'ly-heads' }, ...layer.heads.map((h) => {
           const start = (layer.layer * nh + h.head) * count * count;
-          const name = say(v.heatmap, { layer: layer.layer + 1, head: h.head + 1 });
-          const shares = say(v.shares, {
+          const name = fill(v.heatmap, { layer: layer.layer + 1, head: h.head + 1 });
+          const shares = fill(v.shares, {
             previous: h.previous == null ? '—' : percent(h.previous),
             first: h.first == null ? '—' : percent(h.first),
             itself: percent(h.itself),
@@ -165,11 +166,11 @@ export default {
           return el('figure', { className: 'ly-head', dataset: { head: String(h.head), pattern: h.pattern } },
             heatmap(weights.subarray(start, start + count * count), tokens.allowed, tokens.display, layers.focus, { label: name }),
             el('figcaption', {},
-              el('strong', { textContent: say(v.head, { head: h.head + 1 }) }), ' ',
+              el('strong', { textContent: fill(v.head, { head: h.head + 1 }) }), ' ',
               el('span', { className: `ly-pattern ${h.pattern}`, textContent: v.pattern[h.pattern] }),
-              el('span', { className: 'ly-distance', dataset: { value: String(h.mean_distance) }, textContent: say(v.distance, { d: fmt(h.mean_distance, 2) }) }),
+              el('span', { className: 'ly-distance', dataset: { value: String(h.mean_distance) }, textContent: fill(v.distance, { d: fmt(h.mean_distance, 2) }) }),
               el('span', { className: 'ly-shares', textContent: shares }),
-              el('span', { className: 'ly-looks', textContent: say(v.focusLooks, { focus, key: quoted(tokens.display[h.focus_key]), w: fmt(h.focus_weight, 2) }) })));
+              el('span', { className: 'ly-looks', textContent: fill(v.focusLooks, { focus, key: quoted(tokens.display[h.focus_key]), w: fmt(h.focus_weight, 2) }) })));
         })))));
     }
 
@@ -180,8 +181,8 @@ export default {
         el('span', { className: 'ly-add-value', textContent: fmt(value, 2) }));
       const head = el('tr', {}, el('th', { scope: 'col', textContent: v.token }),
         ...layers.layers.flatMap((l) => [
-          el('th', { scope: 'col', textContent: say(v.attention, { layer: l.layer + 1 }) }),
-          el('th', { scope: 'col', textContent: say(v.mlp, { layer: l.layer + 1 }) })]));
+          el('th', { scope: 'col', textContent: fill(v.attention, { layer: l.layer + 1 }) }),
+          el('th', { scope: 'col', textContent: fill(v.mlp, { layer: l.layer + 1 }) })]));
       const rows = tokens.display.map((d, i) => el('tr', { className: i === layers.focus ? 'focus' : '', dataset: { token: String(i) } },
         el('th', { scope: 'row', textContent: tokenLabel(d) }),
         ...layers.layers.flatMap((l) => [bar(l.attention[i], 'attention'), bar(l.mlp[i], 'mlp')])));

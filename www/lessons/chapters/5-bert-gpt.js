@@ -5,7 +5,8 @@
 // GPT's probabilities after one position), as the CLI's `fill` and `trace` print them.
 
 import { el, tokenLabel } from '../../views/dom.js';
-import { probabilityBars, quoted, say } from './parts.js';
+import { probabilityBars, quoted } from './parts.js';
+import { fill } from '../strings.js';
 
 /** Candidates listed per model. */
 const CANDIDATES = 5;
@@ -122,7 +123,7 @@ export default {
           return el('td', { className: seen ? 'seen' : 'hidden', title: `${l} → ${key}: ${seen ? v.seen : v.hidden}`, textContent: seen ? '✓' : '' });
         })));
       box.replaceChildren(el('table', { className: 'bg-mask' }, el('thead', {}, head), el('tbody', {}, ...rows)),
-        total > count ? el('p', { className: 'part-note', textContent: say(v.more, { n: count, total }) }) : '');
+        total > count ? el('p', { className: 'part-note', textContent: fill(v.more, { n: count, total }) }) : '');
     }
 
     const clear = () => {
@@ -147,16 +148,16 @@ export default {
         if (ctx.signal.aborted) return;
 
         const m = encoderModel.model;
-        same.textContent = say(v.same, { layers: m.n_layer, heads: m.n_head, channels: m.n_embd });
+        same.textContent = fill(v.same, { layers: m.n_layer, heads: m.n_head, channels: m.n_embd });
         root.dataset.sameBlocks = String(['n_layer', 'n_head', 'n_embd'].every((k) => gptModel.model[k] === m[k]));
 
         maskGrid(encoder.grid, filled.tokens, blank ?? -1);
         if (blank == null) encoder.answer.replaceChildren(el('p', { className: 'part-note', textContent: v.encoderNone }));
         else {
           encoder.answer.replaceChildren(
-            el('p', { textContent: say(v.encoderAnswer, { n: blank + 1 }) }),
+            el('p', { textContent: fill(v.encoderAnswer, { n: blank + 1 }) }),
             probabilityBars(filled.fill.masks[0].candidates, v.part),
-            filled.fill.masks.length > 1 ? el('p', { className: 'part-note', textContent: say(v.encoderMore, { n: filled.fill.masks.length }) }) : '');
+            filled.fill.masks.length > 1 ? el('p', { className: 'part-note', textContent: fill(v.encoderMore, { n: filled.fill.masks.length }) }) : '');
         }
 
         if (before === -1) {
@@ -167,7 +168,7 @@ export default {
           maskGrid(gpt.grid, next.tokens, at);
           const token = quoted(next.tokens.display[at]);
           gpt.answer.replaceChildren(
-            el('p', { textContent: say(blank == null ? v.gptLast : v.gptAnswer, { token }) }),
+            el('p', { textContent: fill(blank == null ? v.gptLast : v.gptAnswer, { token }) }),
             probabilityBars(next.next.rows, v.part));
         }
         root.dataset.blank = String(blank);

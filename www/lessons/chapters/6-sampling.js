@@ -5,7 +5,8 @@
 // time, drawn with a seed the page shows (the worker's `sample`, as the CLI's `generate` draws).
 
 import { el, fmt, percent, tokenLabel } from '../../views/dom.js';
-import { probabilityBars, quoted, say } from './parts.js';
+import { probabilityBars, quoted } from './parts.js';
+import { fill } from '../strings.js';
 
 /** The most probable tokens listed; the arithmetic is written out for the first few. */
 const ROWS = 10;
@@ -206,20 +207,20 @@ export default {
       restartButton.hidden = drawn.length === 0;
       log.replaceChildren(...drawn.map((d) => el('li', { dataset: { ids: d.ids.join(','), seed: String(d.seed), greedy: String(d.greedy) } },
         el('code', { textContent: tokenLabel(d.text.slice(d.from.length)) }), ' ',
-        say(v.drawn, {
+        fill(v.drawn, {
           p: d.probabilities.map((p) => percent(p)).join(' · '),
-          how: d.greedy ? v.byGreedy : say(v.bySeed, { seed: d.seed }),
+          how: d.greedy ? v.byGreedy : fill(v.bySeed, { seed: d.seed }),
         }),
-        d.ids.length > 1 ? ` (${say(v.pieces, { n: d.ids.length })})` : '')));
+        d.ids.length > 1 ? ` (${fill(v.pieces, { n: d.ids.length })})` : '')));
     }
 
     function drawNext(next, tokens) {
       const last = quoted(tokens.display[tokens.display.length - 1]);
-      barsTitle.textContent = say(v.bars, { token: last, n: next.rows.length, vocab: next.vocab });
+      barsTitle.textContent = fill(v.bars, { token: last, n: next.rows.length, vocab: next.vocab });
       bars.replaceChildren(probabilityBars(next.rows, v.part, { kept: (r) => r.kept }),
-        el('p', { className: 'part-note', textContent: `${say(v.others, { p: percent(next.others) })} · ${v.cut}` }));
+        el('p', { className: 'part-note', textContent: `${fill(v.others, { p: percent(next.others) })} · ${v.cut}` }));
       const rows = next.rows.slice(0, WRITTEN);
-      arithmeticTitle.textContent = say(v.arithmetic, { n: rows.length });
+      arithmeticTitle.textContent = fill(v.arithmetic, { n: rows.length });
       const head = el('tr', {}, ...[v.token, v.z, v.scaled, v.exp, v.p].map((h) => el('th', { scope: 'col', textContent: h })));
       const body = rows.map((r) => el('tr', { className: r.kept ? '' : 'cut', dataset: { id: String(r.id) } },
         el('th', { scope: 'row', textContent: tokenLabel(r.text) }),
@@ -230,8 +231,8 @@ export default {
       const top = rows[0];
       arithmetic.replaceChildren(
         el('table', { className: 'sm-table' }, el('thead', {}, head), el('tbody', {}, ...body)),
-        el('p', { className: 'sm-constants', textContent: say(v.constants, { t: fmt(state.temperature, 2), m: num(next.max_scaled), sum: num(next.exp_sum), kept: next.kept }) }),
-        el('p', { className: 'part-written sm-written', textContent: say(v.written, {
+        el('p', { className: 'sm-constants', textContent: fill(v.constants, { t: fmt(state.temperature, 2), m: num(next.max_scaled), sum: num(next.exp_sum), kept: next.kept }) }),
+        el('p', { className: 'part-written sm-written', textContent: fill(v.written, {
           token: quoted(top.text), scaled: num(top.scaled), m: num(next.max_scaled), sum: num(next.exp_sum), exp: num(top.exp), p: percent(top.probability),
         }) }));
     }
@@ -242,7 +243,7 @@ export default {
         if (document.activeElement !== c.input || Number(c.input.value) !== value) c.input.value = String(value);
         if (c.shown) c.shown.textContent = fmt(value, 2);
       }
-      drawButton.textContent = say(v.draw, { seed: state.seed >>> 0 });
+      drawButton.textContent = fill(v.draw, { seed: state.seed >>> 0 });
     }
 
     const clear = () => {

@@ -1,20 +1,14 @@
-// Pieces the live views of chapters 4, 5 and 6 share: filling a sentence's {names}, a row of
-// token buttons that picks the focus, a list of probability bars and an attention heatmap. They
-// only draw what the engine answered; none computes anything of the model. Their look is
-// parts.css (each chapter's stylesheet imports it).
+// Pieces the live views of chapters 4, 5 and 6 share: a quoted token, a row of token buttons
+// that picks the focus, a list of probability bars and an attention heatmap. They only draw what
+// the engine answered; none computes anything of the model. Their look is parts.css (each
+// chapter's stylesheet imports it).
 
 import { viridis } from '../../colors.js';
-import { candidateLabel, el, fmt, percent, tokenLabel } from '../../views/dom.js';
-
-/** `template` with each {name} replaced by params[name]. */
-export function say(template, params = {}) {
-  return template.replace(/\{(\w+)\}/g, (_, name) => (name in params ? String(params[name]) : `{${name}}`));
-}
+import { candidateLabel, el, fmt, percent, proseLabel, tokenLabel } from '../../views/dom.js';
 
 /** A token as a sentence quotes it: “喜欢”, without the leading-space mark. */
 export function quoted(text) {
-  const trimmed = (text ?? '').trim();
-  return `“${tokenLabel(trimmed === '' ? text : trimmed)}”`;
+  return `“${proseLabel(text)}”`;
 }
 
 /**
