@@ -289,3 +289,38 @@ test('<attention-lesson> shows chapters 4, 5 and 6 in someone else’s page, sty
   assert.deepEqual(page.errors, []);
   await page.close();
 });
+
+test('chapters 4–6 with odd input: an empty box, a text past the context, a character the model never saw', async () => {
+  const long = '小明 喜欢 苹果 。 '.repeat(30);
+  for (const n of [4, 5, 6]) {
+    const page = await h.openLesson(env, `?chapter=${n}&lang=en`);
+    await page.fill('.lesson-text', '');
+    await h.lessonReady(page);
+    assert.match(await page.textContent('.lesson-view'), /Type a sentence above/);
+    assert.equal(await page.$$eval('.lesson-view .part-bar', (b) => b.length), 0);
+    // Past the context: the tokens that fit are run (the playground's rule), nothing breaks.
+    await page.fill('.lesson-text', n === 5 ? `${long}[MASK]` : long);
+    await h.lessonReady(page);
+    assert.ok(await page.$$eval('.lesson-view .part-bar', (b) => b.length) >= 5, `chapter ${n}, a long text`);
+    // 鲸 is spelled in byte pieces: a piece predicted is labelled as part of a character.
+    await page.fill('.lesson-text', n === 5 ? '鲸 [MASK] 鱼' : '鲸');
+    await h.lessonReady(page);
+    assert.ok(await page.$$eval('.lesson-view .part-bar', (b) => b.length) >= 5, `chapter ${n}, 鲸`);
+    assert.equal(await page.$eval('.lesson-error', (e) => e.hidden), true, `chapter ${n}: no error shown`);
+    assert.deepEqual(page.errors, []);
+    await page.close();
+  }
+});
+
+test('chapter 4: a click on a heatmap row follows that token, as its button does', async () => {
+  const page = await h.openLesson(env, `?chapter=4&lang=zh&text=${encodeURIComponent('小明 喜欢 苹果')}`);
+  const canvas = page.locator('.ly-layer[data-layer="1"] .ly-head[data-head="2"] canvas');
+  const box = await canvas.boundingBox();
+  await canvas.click({ position: { x: box.width / 2, y: (1.5 * box.height) / 6 } }); // row 2 of 6
+  await h.lessonReady(page);
+  assert.equal((await page.evaluate(() => window.__lessons.state())).focus, 1);
+  assert.equal(await page.getAttribute('.part-token[data-token="1"]', 'aria-pressed'), 'true');
+  assert.equal(await page.$eval('.lesson-view', (v) => v.dataset.focus), '1');
+  assert.deepEqual(page.errors, []);
+  await page.close();
+});

@@ -164,7 +164,8 @@ export default {
             itself: percent(h.itself),
           });
           return el('figure', { className: 'ly-head', dataset: { head: String(h.head), pattern: h.pattern } },
-            heatmap(weights.subarray(start, start + count * count), tokens.allowed, tokens.display, layers.focus, { label: name }),
+            heatmap(weights.subarray(start, start + count * count), tokens.allowed, tokens.display, layers.focus,
+              { label: name, onPick: (i) => ctx.setState({ focus: i }) }),
             el('figcaption', {},
               el('strong', { textContent: fill(v.head, { head: h.head + 1 }) }), ' ',
               el('span', { className: `ly-pattern ${h.pattern}`, textContent: v.pattern[h.pattern] }),

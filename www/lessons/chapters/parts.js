@@ -55,9 +55,10 @@ const LABELLED_ROWS = 16;
 /**
  * A (T, T) attention heatmap (row = the token that looks, column = where it looks) on a canvas,
  * its rows named by `labels`: viridis for a weight, grey where the mask hides the key, the focus
- * row outlined. The focus row's exact weights are the canvas's title.
+ * row outlined. The focus row's exact weights are the canvas's title. A click on a row calls
+ * `onPick(row)` (the token buttons do the same from the keyboard).
  */
-export function heatmap(weights, allowed, labels, focus, { size = 168, label = '' } = {}) {
+export function heatmap(weights, allowed, labels, focus, { size = 168, label = '', onPick = null } = {}) {
   const count = labels.length;
   const cell = Math.max(2, Math.floor(size / count));
   const side = cell * count;
@@ -76,6 +77,10 @@ export function heatmap(weights, allowed, labels, focus, { size = 168, label = '
   g.lineWidth = 2;
   g.strokeStyle = '#e4007c';
   g.strokeRect(1, focus * cell + 1, side - 2, cell - 2);
+  if (onPick) {
+    canvas.classList.add('pickable');
+    canvas.addEventListener('click', (e) => onPick(Math.min(count - 1, Math.max(0, Math.floor(e.offsetY / cell)))));
+  }
   canvas.title = Array.from({ length: count }, (_, j) => `${tokenLabel(labels[j])} ${fmt(weights[focus * count + j], 2)}`).join('  ');
   if (count > LABELLED_ROWS) return canvas;
   const rows = el('div', { className: 'part-heatmap-rows', ariaHidden: 'true' }, ...labels.map((l, i) => el('span', {
