@@ -239,3 +239,29 @@ async fn bad_calls_leave_the_same_instance_working() {
     assert!(value(pg.sample(0.7, 5, 0.9, 3).await)["text"].as_str().unwrap().starts_with("hello there"));
     assert_eq!(pg.attention_weights().map_err(JsValue::from).unwrap().length() as usize, L * NH * 11 * 11);
 }
+
+/// Lesson chapters 4 and 5: the layers view and the probabilities after any position, from the
+/// cached pass (no forward pass of their own).
+#[wasm_bindgen_test]
+async fn lesson_views_read_the_cached_pass() {
+    let pg = playground().await;
+    assert!(pg.layers(0, 5).is_err(), "nothing has run yet");
+    value(pg.run("hello".into(), "causal".into()).await);
+    let layers = value(pg.layers(4, 3));
+    assert_eq!(layers["focus"], json!(4));
+    assert_eq!(layers["layers"].as_array().unwrap().len(), L);
+    let lens = layers["lens"].as_array().unwrap();
+    assert_eq!(lens.len(), L + 1);
+    // After the last block the lens is the model's own prediction: probabilities' top tokens.
+    let next = value(pg.probabilities(1.0, 0, 1.0, 3));
+    let ids = |rows: &Value| rows.as_array().unwrap().iter().map(|r| r["id"].clone()).collect::<Vec<_>>();
+    assert_eq!(ids(&lens[L]["top"]), ids(&next["rows"]));
+    assert_eq!(lens[L]["answer_rank"], json!(1));
+    // After the last position it is `probabilities`; after the first, the second token's odds.
+    let at_last = value(pg.probabilities_at(4, 1.0, 0, 1.0, 3));
+    assert_eq!(ids(&at_last["rows"]), ids(&next["rows"]));
+    assert_eq!(value(pg.probabilities_at(0, 1.0, 0, 1.0, 3))["position"], json!(0));
+    assert!(pg.layers(5, 3).is_err() && pg.probabilities_at(5, 1.0, 0, 1.0, 3).is_err());
+    assert!(pg.probabilities_at(0, 0.0, 0, 1.0, 3).is_err());
+    assert_eq!(pg.forwards(), 1, "the lesson views ran no forward pass");
+}
