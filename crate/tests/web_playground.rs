@@ -263,5 +263,8 @@ async fn lesson_views_read_the_cached_pass() {
     assert_eq!(value(pg.probabilities_at(0, 1.0, 0, 1.0, 3))["position"], json!(0));
     assert!(pg.layers(5, 3).is_err() && pg.probabilities_at(5, 1.0, 0, 1.0, 3).is_err());
     assert!(pg.probabilities_at(0, 0.0, 0, 1.0, 3).is_err());
+    assert!(pg.layers(usize::MAX, 3).is_err() && pg.probabilities_at(usize::MAX, 1.0, 0, 1.0, 3).is_err());
+    // More candidates than tokens is not an error: there are only V.
+    assert_eq!(value(pg.layers(0, usize::MAX))["lens"][0]["top"].as_array().unwrap().len(), V);
     assert_eq!(pg.forwards(), 1, "the lesson views ran no forward pass");
 }
