@@ -206,9 +206,16 @@ export default {
       headsTitle, heads, bestAgain, chosen, hiddenNote, steps,
     );
 
+    /** Replace a box's buttons; a keyboard user's focus stays on the button at the same place. */
+    const replaceButtons = (box, buttons) => {
+      const active = root.getRootNode().activeElement;
+      const at = active && active.parentElement === box ? Array.prototype.indexOf.call(box.children, active) : -1;
+      box.replaceChildren(...buttons);
+      if (at >= 0) box.children[Math.min(at, box.children.length - 1)]?.focus();
+    };
     /** Word buttons; the pressed one is `current`. */
     const wordButtons = (box, words, current, onPick) => {
-      box.replaceChildren(...words.map((w) => {
+      replaceButtons(box, words.map((w) => {
         const button = el('button', { type: 'button', className: 'qkv-word', ariaPressed: String(w === current), textContent: w.word });
         button.addEventListener('click', () => onPick(w));
         return button;
@@ -238,7 +245,7 @@ export default {
 
       headsTitle.textContent = watch ? say(v.heads, p) : '';
       heads.setAttribute('aria-label', headsTitle.textContent);
-      heads.replaceChildren(...(watch ? Array.from({ length: nh }, (_, h) => {
+      replaceButtons(heads, (watch ? Array.from({ length: nh }, (_, h) => {
         const button = el('button', { type: 'button', className: 'qkv-head', ariaPressed: String(h === head), dataset: { head: String(h) } },
           el('span', { className: 'qkv-head-name', textContent: say(v.head, { n: h + 1 }) }),
           el('span', { className: 'qkv-head-weight', textContent: say(v.headWeight, { watch: watchName, w: fmt(scores[h], 2) }) }),
