@@ -237,7 +237,7 @@ test('the playground links to the lessons in its language', async () => {
   const page = await h.open(env, '?lang=zh');
   const link = page.locator('#lessons-link');
   assert.equal((await link.textContent()).trim(), '课程');
-  assert.match(await link.getAttribute('href'), /^lessons\.html\?lang=zh$|lessons\.html\?lang=zh$/);
+  assert.match(await link.getAttribute('href'), /lessons\.html\?lang=zh$/);
   await page.click('#lang-switch');
   await page.waitForFunction(() => document.getElementById('lessons-link').search === '?lang=en');
   await page.close();
