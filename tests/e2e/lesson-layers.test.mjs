@@ -247,11 +247,21 @@ test('chapter 6: the probabilities and their arithmetic are the native `trace`â€
   const cli = native('default', 'generate', '--text', state.text, '--max-tokens', String(greedy.ids.length), '--greedy');
   assert.deepEqual(greedy.ids, cli.ids);
   assert.equal(await page.$$eval('.sm-log li', (l) => l.length), 2);
+  // Another setting keeps the list; typing starts a new one (below, after Back to the start).
+  await page.focus('.sm-topP');
+  await page.keyboard.press('ArrowLeft');
+  await h.lessonReady(page);
+  assert.equal((await page.evaluate(() => window.__lessons.state())).topP, 0.45);
+  assert.equal(await page.$$eval('.sm-log li', (l) => l.length), 2);
   // Back to the start: the text before the first draw, and an empty list.
   await page.click('.sm-restart');
   await h.lessonReady(page);
   assert.equal((await page.evaluate(() => window.__lessons.state())).text, before);
   assert.equal(await page.$$eval('.sm-log li', (l) => l.length), 0);
+  await drawOnce('.sm-draw');
+  await page.type('.lesson-text', 'é¥­');
+  await h.lessonReady(page);
+  assert.equal(await page.$$eval('.sm-log li', (l) => l.length), 0, 'typing starts a new generation');
   assert.deepEqual(page.errors, []);
   await page.close();
 });

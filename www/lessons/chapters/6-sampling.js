@@ -166,8 +166,10 @@ export default {
     // What was generated since the learner last typed: the start text and each draw.
     let start = null;
     let drawn = [];
-    // The text the last draw asked for: the update that brings it keeps the list of draws.
+    // The text the last draw asked for (the update that brings it keeps the list of draws), and
+    // the text last shown (a change of settings alone keeps the list too).
     let expected = null;
+    let shownText = null;
     let busy = false;
     const url = ctx.modelUrl('default');
 
@@ -255,8 +257,9 @@ export default {
     return {
       async update(next) {
         state = { ...SETTINGS, ...next };
-        // Typing (anything but the text a draw produced) starts a new generation.
-        if (expected !== state.text) { start = null; drawn = []; }
+        // Typing (a text neither shown nor drawn) starts a new generation.
+        if (state.text !== shownText && state.text !== expected) { start = null; drawn = []; }
+        shownText = state.text;
         expected = null;
         showControls();
         drawLog();
