@@ -155,6 +155,8 @@ pub struct AlignmentView {
     pub rest: Vec<f32>,
     /// Per English word, its arg-max Chinese word.
     pub best: Vec<usize>,
+    /// True when the pair is longer than the context (the words past it are left out).
+    pub truncated: bool,
 }
 
 /// The alignment matrix of `layer`, `head` on `text`, read from `trace` (the causal pass over
@@ -186,6 +188,7 @@ pub fn alignment(
         from_labels: from.iter().map(|&q| tokens.display[q].clone()).collect(),
         rest: weights.iter().map(|row| (1.0 - row.iter().sum::<f32>()).max(0.0)).collect(),
         best: weights.iter().map(|row| argmax(row)).collect(),
+        truncated: tokens.truncated,
         from,
         weights,
     })
