@@ -206,9 +206,6 @@ pub struct InductionView {
     pub even_other: f32,
     /// Whether the best head reaches [`INDUCTION_THRESHOLD`].
     pub has_induction_head: bool,
-    /// The head with the highest previous-token score.
-    pub previous_layer: usize,
-    pub previous_head: usize,
     /// (N − 1): for k = 1 … N − 1, the probability of R[k] after R[..k] (first pass), and after
     /// R, R[..k] (second pass).
     pub first_pass: Vec<f32>,
@@ -257,7 +254,6 @@ pub fn induction_of(trace: &Trace<Tensor>, tokenizer: &TextTokenizer, seed: u64,
         }
     }
     let best = heads.iter().fold(&heads[0], |b, h| if h.induction > b.induction { h } else { b }).clone();
-    let previous = heads.iter().fold(&heads[0], |b, h| if h.previous_token > b.previous_token { h } else { b }).clone();
     // Probability of the token at `p + 1` from the logits at `p`.
     let probability_next = |p: usize| -> Result<f32> {
         let steps = probability_steps(trace.logits.row(p), &SamplingOptions::default())?;
@@ -282,8 +278,6 @@ pub fn induction_of(trace: &Trace<Tensor>, tokenizer: &TextTokenizer, seed: u64,
         even_induction: even(n..t),
         even_other: even(1..t),
         has_induction_head: best.induction >= INDUCTION_THRESHOLD,
-        previous_layer: previous.layer,
-        previous_head: previous.head,
         mean_first: mean(&first_pass),
         mean_second: mean(&second_pass),
         first_pass,
