@@ -229,8 +229,7 @@ fn induction_scores_and_pass_probabilities_read_the_trace() {
     let n = 12;
     let view = block_on(induction::induction(&mut engine, &tokenizer, 3, n)).unwrap();
     assert_eq!(view.ids, induction::repeated_tokens(&tokenizer, 4000, 64, 3, n).unwrap());
-    let pass = trace(&mut engine, &view.ids);
-    let trace = &pass;
+    let trace = self::trace(&mut engine, &view.ids);
     let t = 2 * n;
     for h in &view.heads {
         let mean = |pairs: Vec<(usize, usize)>| pairs.iter().map(|&(q, k)| f64::from(weight(&trace, h.layer, h.head, q, k))).sum::<f64>() / pairs.len() as f64;
