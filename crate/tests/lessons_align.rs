@@ -297,3 +297,55 @@ fn the_bar_steers_the_shipped_gpt_into_english() {
     assert_eq!(plain.top[0].text, " |");
     assert!(block_on(induction::prompt_formats(&mut engine, &tokenizer, &["".to_string()])).is_err());
 }
+
+/// The CLI's lesson commands, run as a user would: JSON on success, one `error:` line otherwise.
+#[test]
+fn the_lesson_commands_print_json_and_refuse_bad_input() {
+    let run = |args: &[&str]| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_attention-playground"))
+            .args(args)
+            .args(["--model", MODEL, "--backend", "scalar"])
+            .output()
+            .unwrap();
+        (out.status.success(), String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned())
+    };
+    let fails = |args: &[&str], says: &str| {
+        let (ok, stdout, stderr) = run(args);
+        assert!(!ok && stdout.is_empty(), "{args:?} should fail");
+        assert!(stderr.starts_with("error:") && !stderr.contains("panicked"), "{args:?}: {stderr}");
+        assert!(stderr.contains(says), "{args:?}: {stderr:?} does not say {says:?}");
+    };
+    // A small held-out set keeps the command quick.
+    let mut set = committed_set();
+    set.pairs.truncate(3);
+    let dir = std::env::temp_dir().join(format!("lessons-align-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let pairs = dir.join("pairs.json");
+    std::fs::write(&pairs, serde_json::to_string(&set).unwrap()).unwrap();
+    let pairs = pairs.to_str().unwrap();
+
+    let (ok, stdout, stderr) = run(&["align", "--text", PAIR, "--pairs", pairs, "--layer", "0", "--head", "2", "--reading", "own"]);
+    assert!(ok, "{stderr}");
+    let json: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(json["scores"]["heads"].as_array().unwrap().len(), 8);
+    assert_eq!(json["scores"]["pairs"], 3);
+    assert_eq!((json["alignment"]["layer"].as_u64(), json["alignment"]["head"].as_u64()), (Some(0), Some(2)));
+    assert_eq!(json["alignment"]["reading"], "own");
+    assert_eq!(json["alignment"]["english"], serde_json::json!(["Xiaoming", "likes", "apples"]));
+    let (ok, stdout, _) = run(&["induction", "--seed", "4", "--length", "8"]);
+    assert!(ok);
+    let json: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(json["ids"].as_array().unwrap().len(), 16);
+    let (ok, stdout, _) = run(&["prompt-formats", "--text", "我 想 喝 水"]);
+    assert!(ok);
+    assert_eq!(serde_json::from_str::<serde_json::Value>(&stdout).unwrap()["prompts"].as_array().unwrap().len(), 3);
+
+    fails(&["align", "--text", "小明 喜欢 苹果", "--pairs", pairs], "|");
+    fails(&["align", "--text", PAIR, "--pairs", pairs, "--layer", "5", "--head", "0"], "layer 5");
+    fails(&["align", "--text", PAIR, "--pairs", pairs, "--reading", "sideways"], "sideways");
+    fails(&["align", "--text", PAIR, "--pairs", "/nonexistent/pairs.json"], "/nonexistent/pairs.json");
+    fails(&["induction", "--length", "40"], "2 to 32");
+    fails(&["prompt-formats", "--text", " | apples"], "Chinese sentence");
+    fails(&["alignment-pairs", "--corpus", "/nonexistent", "--out", dir.join("out.json").to_str().unwrap()], "hsk.txt");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
