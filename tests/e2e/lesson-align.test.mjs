@@ -119,11 +119,13 @@ test('chapter 1: another head, the other reading, a typed pair and the try-this 
   await typePair(page, text);
   assertGridIs(await grid(page), native('align', '--text', text).alignment);
 
-  // Without a `|`: a message in the chapter's language, not an error.
-  await typePair(page, '小明 喜欢 苹果');
-  assert.equal(await shownError(page), null);
-  assert.ok((await page.textContent('.align-message')).includes('|'));
-  assert.equal(await page.isHidden('.align-body'), true);
+  // Without a `|`, or with nothing after it yet: a message in the chapter's language, not an error.
+  for (const half of ['小明 喜欢 苹果', '小明 喜欢 苹果 | ']) {
+    await typePair(page, half);
+    assert.equal(await shownError(page), null);
+    assert.match(await page.textContent('.align-message'), /^本章需要一对句子/);
+    assert.equal(await page.isHidden('.align-body'), true);
+  }
 
   // Try this: the study's pair (Xiaoming never occurs in the data), a held-out pair, the other reading.
   const before = await viewHtml(page);

@@ -193,7 +193,10 @@ export default {
         if (ctx.signal.aborted) return;
         const text = state.text.trim();
         if (!text) { show(v.empty.replace(/`/g, '')); return; }
-        if (!text.includes('|')) { show(v.needBar); return; }
+        // Half-typed pairs (no `|` yet, or nothing after it) get the recipe, not an error.
+        const [chinese, ...english] = text.split('|');
+        const hasWord = (side) => /[\p{L}\p{N}]/u.test(side);
+        if (!english.length || !hasWord(chinese) || !hasWord(english.join('|'))) { show(v.needBar); return; }
         const set = await heldOutSet();
         const scores = await ctx.engine.call('alignmentScores', { model: url, set });
         if (ctx.signal.aborted) return;
