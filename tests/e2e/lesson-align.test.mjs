@@ -113,6 +113,14 @@ test('chapter 1: another head, the other reading, a typed pair and the try-this 
   assert.equal(await page.isHidden('.align-best-again'), false);
   await page.click('.align-best-again');
   await h.lessonReady(page);
+  // Chosen by keyboard, a head keeps the focus while the view redraws.
+  await page.focus('.align-head[data-layer="1"][data-head="0"]');
+  await page.keyboard.press('Enter');
+  await h.lessonReady(page);
+  assert.equal(await page.$eval('.lesson-view', (v) => `${v.dataset.layer},${v.dataset.head}`), '1,0');
+  assert.equal(await page.evaluate(() => document.activeElement?.matches('.align-head[data-layer="1"][data-head="0"]')), true);
+  await page.click('.align-best-again');
+  await h.lessonReady(page);
 
   // The learner's own pair, on the best head.
   text = '我 喜欢 喝 水 | I like drinking water.';
@@ -214,6 +222,13 @@ test('chapter 7: the repeated random tokens, every head\'s scores and both passe
   await h.lessonReady(page);
   assert.deepEqual(await page.$eval('.lesson-view', (v) => [v.dataset.layer, v.dataset.head]), [other.layer, other.head]);
   assert.notEqual(await map(), shown);
+  // By keyboard, the focus stays on the head chosen.
+  await page.focus('.induction-heads tr[data-layer="0"][data-head="0"] .induction-pick');
+  await page.keyboard.press('Enter');
+  await h.lessonReady(page);
+  assert.deepEqual(await page.$eval('.lesson-view', (v) => [v.dataset.layer, v.dataset.head]), ['0', '0']);
+  assert.equal(await page.evaluate(() => document.activeElement?.closest('tr')?.dataset.head), '0');
+  assert.equal(await page.getAttribute('.induction-heads tr[data-layer="0"][data-head="0"] .induction-pick', 'aria-pressed'), 'true');
   // Try this: the longest repeat that fits.
   await page.click('.lesson-try[data-try="2"]');
   await h.lessonReady(page);

@@ -149,22 +149,31 @@ export default {
       body.hidden = true;
     };
 
+    // The head buttons are made once per model and updated in place, so a keyboard user's focus
+    // stays on the button they chose.
+    let headButtons = [];
     const drawHeads = (scores, model, layer, head, reading) => {
       headsTitle.textContent = say(v.heads, { reading: v[reading] });
       heads.setAttribute('aria-label', headsTitle.textContent);
-      heads.replaceChildren(...scores.heads.map((s) => {
-        const isBest = s.layer === scores.best_layer && s.head === scores.best_head;
-        const button = el('button', {
-          type: 'button', className: 'align-head', ariaPressed: String(s.layer === layer && s.head === head),
-          dataset: { layer: String(s.layer), head: String(s.head), score: String(s[reading]) },
-        },
-        el('span', { className: 'align-head-name', textContent: say(v.head, { layer: s.layer + 1, head: s.head + 1 }) }),
-        el('span', { className: 'align-head-score', textContent: pct(s[reading]) }),
-        isBest && reading === scores.best_reading ? el('span', { className: 'align-star', textContent: '★' }) : null);
-        button.addEventListener('click', () => ctx.setState({ layer: s.layer, head: s.head }));
-        return button;
-      }));
       heads.style.setProperty('--heads', String(model.n_head));
+      if (headButtons.length !== scores.heads.length) {
+        headButtons = scores.heads.map((s) => {
+          const score = el('span', { className: 'align-head-score' });
+          const star = el('span', { className: 'align-star', textContent: '★', hidden: true });
+          const button = el('button', { type: 'button', className: 'align-head', dataset: { layer: String(s.layer), head: String(s.head) } },
+            el('span', { className: 'align-head-name', textContent: say(v.head, { layer: s.layer + 1, head: s.head + 1 }) }), score, star);
+          button.addEventListener('click', () => ctx.setState({ layer: s.layer, head: s.head }));
+          return { button, score, star };
+        });
+        heads.replaceChildren(...headButtons.map((b) => b.button));
+      }
+      scores.heads.forEach((s, i) => {
+        const { button, score, star } = headButtons[i];
+        button.setAttribute('aria-pressed', String(s.layer === layer && s.head === head));
+        button.dataset.score = String(s[reading]);
+        score.textContent = pct(s[reading]);
+        star.hidden = !(s.layer === scores.best_layer && s.head === scores.best_head && reading === scores.best_reading);
+      });
     };
 
     const drawMatrix = (a) => {

@@ -226,26 +226,24 @@ export default {
       mapTitle.textContent = say(v.mapTitle, { layer: layer + 1, head: head + 1 });
     };
 
-    const drawInduction = (ind, layer, head) => {
+    /** Everything of one random sequence except which head is shown; returns its head rows. */
+    const drawInduction = (ind) => {
       const n = ind.length;
       sequenceTitle.textContent = say(v.sequence, { n, seed: ind.seed });
       sequence.replaceChildren(...[0, 1].map((pass) => el('div', { className: `induction-pass pass-${pass}` },
         el('span', { className: 'induction-pass-name', textContent: pass ? v.secondPass : v.firstPass }),
         ...ind.labels.slice(pass * n, (pass + 1) * n).map((label, i) => el('span', { className: 'chip-sample', title: `${pass * n + i + 1}`, textContent: tokenLabel(label) })))));
-      const params = {
-        layer: ind.best_layer + 1, head: ind.best_head + 1, score: sig(ind.best_score), even: sig(ind.even_induction), threshold: sig(ind.threshold),
-      };
+      const params = { layer: ind.best_layer + 1, head: ind.best_head + 1, score: sig(ind.best_score), even: sig(ind.even_induction), threshold: sig(ind.threshold) };
       // The heads' strongest habit other than copying: the largest mean weight on the previous
       // token, the token itself or the first token (all measured over the same queries).
-      const habits = v.habits;
       let strongest = null;
       for (const hp of ind.heads) {
-        for (const habit of Object.keys(habits)) {
+        for (const habit of Object.keys(v.habits)) {
           if (!strongest || hp[habit] > strongest.score) strongest = { hp, habit, score: hp[habit] };
         }
       }
       Object.assign(params, {
-        hlayer: strongest.hp.layer + 1, hhead: strongest.hp.head + 1, hscore: sig(strongest.score), habit: habits[strongest.habit], heven: sig(ind.even_other),
+        hlayer: strongest.hp.layer + 1, hhead: strongest.hp.head + 1, hscore: sig(strongest.score), habit: v.habits[strongest.habit], heven: sig(ind.even_other),
       });
       verdict.textContent = say(ind.has_induction_head ? v.yes : v.no, params);
       verdict.dataset.induction = String(ind.has_induction_head);
@@ -253,18 +251,17 @@ export default {
       const names = { induction: v.induction, previous_token: v.previous, itself: v.itself, first: v.first, duplicate: v.duplicate };
       const evenOf = { induction: ind.even_induction, previous_token: ind.even_other, itself: ind.even_other, first: ind.even_other, duplicate: ind.even_induction };
       const rows = ind.heads.map((hp) => {
-        const name = say(v.headName, { layer: hp.layer + 1, head: hp.head + 1 });
-        const button = el('button', { type: 'button', className: 'induction-pick', ariaPressed: String(hp.layer === layer && hp.head === head), textContent: name });
+        const button = el('button', { type: 'button', className: 'induction-pick', textContent: say(v.headName, { layer: hp.layer + 1, head: hp.head + 1 }) });
         button.addEventListener('click', () => ctx.setState({ layer: hp.layer, head: hp.head }));
-        return el('tr', { dataset: { layer: String(hp.layer), head: String(hp.head) }, className: hp.layer === layer && hp.head === head ? 'now' : '' },
+        const row = el('tr', { dataset: { layer: String(hp.layer), head: String(hp.head) } },
           el('th', { scope: 'row' }, button),
           ...columns.map((c) => el('td', { dataset: { col: c }, textContent: sig(hp[c]) })));
+        return { hp, row, button };
       });
       heads.replaceChildren(el('table', { className: 'step-table induction-heads' },
         el('thead', {}, el('tr', {}, el('th', { scope: 'col', textContent: v.head }), ...columns.map((c) => el('th', { scope: 'col', textContent: names[c] })))),
-        el('tbody', {}, ...rows, el('tr', { className: 'even' }, el('th', { scope: 'row', textContent: v.even }),
+        el('tbody', {}, ...rows.map((r) => r.row), el('tr', { className: 'even' }, el('th', { scope: 'row', textContent: v.even }),
           ...columns.map((c) => el('td', { dataset: { col: c }, textContent: sig(evenOf[c]) }))))));
-      drawMap(ind, layer, head);
       const ratio = ind.mean_first > 0 ? (ind.mean_second / ind.mean_first).toPrecision(2) : '–';
       gain.textContent = say(v.gain, { first: sig(ind.mean_first), second: sig(ind.mean_second), ratio });
       gain.dataset.first = String(ind.mean_first);
@@ -277,12 +274,24 @@ export default {
           ...[[v.firstPass, ind.first_pass], [v.secondPass, ind.second_pass]].map(([name, values], pass) => el('tr', { dataset: { pass: String(pass) } },
             el('th', { scope: 'row', textContent: name }),
             ...values.map((p) => el('td', { textContent: sig(p) })))))));
+      return rows;
+    };
+
+    /** The head shown: its row marked (in place, so keyboard focus stays) and its map drawn. */
+    const drawHead = (ind, rows, layer, head) => {
+      for (const { hp, row, button } of rows) {
+        const now = hp.layer === layer && hp.head === head;
+        row.classList.toggle('now', now);
+        button.setAttribute('aria-pressed', String(now));
+      }
+      drawMap(ind, layer, head);
     };
 
     let prompts = null;
     let promptsFor = null;
     let induction = null;
     let inductionFor = null;
+    let headRows = [];
     return {
       async update(state) {
         const url = ctx.modelUrl('default');
@@ -310,11 +319,12 @@ export default {
           induction = await ctx.engine.call('induction', { model: url, seed, length });
           if (ctx.signal.aborted) return;
           inductionFor = key;
+          headRows = drawInduction(induction);
         }
         const picked = state.layer != null && state.head != null && induction.heads.some((h) => h.layer === state.layer && h.head === state.head);
         const layer = picked ? state.layer : induction.best_layer;
         const head = picked ? state.head : induction.best_head;
-        drawInduction(induction, layer, head);
+        drawHead(induction, headRows, layer, head);
         Object.assign(root.dataset, { seed: String(seed), length: String(induction.length), layer: String(layer), head: String(head) });
       },
       destroy() {},
