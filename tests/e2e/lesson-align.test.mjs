@@ -127,6 +127,11 @@ test('chapter 1: another head, the other reading, a typed pair and the try-this 
   await typePair(page, text);
   assertGridIs(await grid(page), native('align', '--text', text).alignment);
 
+  // Chinese words run together: one word, and a note saying how to split them.
+  await typePair(page, '我喜欢苹果 | I like apples.');
+  assert.equal((await grid(page)).chinese.length, 1);
+  assert.equal(await page.isVisible('.align-one-word'), true);
+
   // Without a `|`, or with nothing after it yet: a message in the chapter's language, not an error.
   for (const half of ['小明 喜欢 苹果', '小明 喜欢 苹果 | ']) {
     await typePair(page, half);
@@ -207,7 +212,15 @@ test('chapter 7: the repeated random tokens, every head\'s scores and both passe
     assert.deepEqual([dataset.layer, dataset.head], [String(want.best_layer), String(want.best_head)]);
     return want;
   };
-  await check(1, 20);
+  const first = await check(1, 20);
+  // Pointing at a cell of the map names its tokens and weight: the native weight of that head.
+  await page.$eval('.induction-map', (c) => c.scrollIntoView());
+  const box = await (await page.$('.induction-map')).boundingBox();
+  const t = 40;
+  const [q, k] = [30, 11];
+  await page.mouse.move(box.x + ((k + 0.5) * box.width) / t, box.y + ((q + 0.5) * box.height) / t);
+  const w = first.weights[((first.best_layer * 4 + first.best_head) * t + q) * t + k];
+  assert.equal(await page.getAttribute('.induction-map', 'title'), `${q + 1} ${label(first.labels[q])} → ${k + 1} ${label(first.labels[k])}: ${sig(w)}`);
   // The view's own button draws new tokens.
   const before = await page.$$eval('.induction-sequence .chip-sample', (cs) => cs.map((c) => c.textContent));
   await page.click('.induction-again');

@@ -66,6 +66,7 @@ export default {
         cell: '{en} → {zh}: {w}',
         caption: 'Each row: how the head’s attention from one English word is shared among the Chinese words (row total with “elsewhere”: 100%). The outlined cell is the row’s largest: the Chinese word this head aligns that English word with.',
         cut: 'The pair is longer than the model’s context of {context} tokens; words past it are left out.',
+        oneWord: 'The Chinese half is one word here: put spaces between its words (小明 喜欢 苹果) to see where each English word looks.',
         legend: 'weight',
       },
     },
@@ -107,6 +108,7 @@ export default {
         cell: '{en} → {zh}：{w}',
         caption: '每一行：从一个英文词出发，这个头的注意力怎样分给各个中文词（连同“其他”一共 100%）。带框的格子是这一行最大的，也就是这个头认为这个英文词对应的中文词。',
         cut: '这对句子超过了模型 {context} 个词元的上下文，后面的词没有算进去。',
+        oneWord: '这里的中文只算一个词：在词和词之间加上空格（小明 喜欢 苹果），才能看出每个英文词在看哪个中文词。',
         legend: '权重',
       },
     },
@@ -133,6 +135,7 @@ export default {
     bestAgain.addEventListener('click', () => ctx.setState({ layer: null, head: null, reading: null }));
     const matrix = el('div', { className: 'table-scroll align-matrix-box' });
     const cutNote = el('p', { className: 'note warn', hidden: true });
+    const oneWordNote = el('p', { className: 'note warn align-one-word', hidden: true, textContent: v.oneWord });
     const caption = el('p', { className: 'caption', textContent: v.caption });
     const message = el('p', { className: 'align-message note', hidden: true });
     const body = el('div', { className: 'align-body' },
@@ -140,7 +143,7 @@ export default {
       el('div', { className: 'align-controls' },
         el('span', { className: 'align-control-label', textContent: v.readingLabel }),
         el('div', { className: 'segmented', role: 'group', ariaLabel: v.readingLabel }, ...readingButtons)),
-      headsTitle, heads, bestAgain, matrix, cutNote, caption, legend('viridis', v.legend, '0%', '100%'));
+      headsTitle, heads, bestAgain, matrix, oneWordNote, cutNote, caption, legend('viridis', v.legend, '0%', '100%'));
     root.append(message, body);
 
     const show = (text) => {
@@ -228,6 +231,7 @@ export default {
         bestAgain.hidden = isBest;
         drawMatrix(a);
         cutNote.hidden = !a.truncated;
+        oneWordNote.hidden = !(a.chinese.length === 1 && [...a.chinese[0]].length > 2);
         cutNote.textContent = say(v.cut, { context: model.n_positions });
         Object.assign(root.dataset, { layer: String(layer), head: String(head), reading });
       },

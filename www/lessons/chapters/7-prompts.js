@@ -159,6 +159,19 @@ export default {
     const heads = el('div', { className: 'table-scroll' });
     const mapTitle = el('p', { className: 'caption induction-map-title' });
     const canvas = el('canvas', { className: 'induction-map', role: 'img' });
+    // Pointing at a cell names its two tokens and the weight (the map has no room for labels).
+    let pointed = null;
+    canvas.addEventListener('mousemove', (event) => {
+      if (!pointed) return;
+      const { ind, base } = pointed;
+      const t = 2 * ind.length;
+      // The canvas may be drawn smaller than its size (a phone): cells by the shown size.
+      const q = Math.floor((event.offsetY * t) / canvas.clientHeight);
+      const k = Math.floor((event.offsetX * t) / canvas.clientWidth);
+      canvas.title = q >= 0 && q < t && k >= 0 && k <= q
+        ? `${q + 1} ${tokenLabel(ind.labels[q])} → ${k + 1} ${tokenLabel(ind.labels[k])}: ${sig(ind.weights[base + q * t + k])}`
+        : '';
+    });
     const gain = el('p', { className: 'induction-gain' });
     const gainNote = el('p', { className: 'note' });
     const gainTable = el('div', { className: 'table-scroll' });
@@ -224,6 +237,7 @@ export default {
       g.lineTo(size, n * cell);
       g.stroke();
       mapTitle.textContent = say(v.mapTitle, { layer: layer + 1, head: head + 1 });
+      pointed = { ind, base };
     };
 
     /** Everything of one random sequence except which head is shown; returns its head rows. */
