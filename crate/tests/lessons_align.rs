@@ -164,7 +164,7 @@ fn head_scores_count_the_matrix_arg_max_on_the_gold_word() {
     assert_eq!((scores.pairs, scores.skipped, scores.words, scores.heads.len()), (25, 0, words, 8));
     // The same count through the matrix view, pair by pair.
     let mut hits = vec![[0usize; 2]; 8];
-    let mut chance = 0.0;
+    let (mut chance, mut by_position) = (0.0, 0);
     for pair in &set {
         let ids = tokenizer.encode(&pair.text).unwrap().ids;
         let trace = trace(&mut engine, &ids);
@@ -174,6 +174,9 @@ fn head_scores_count_the_matrix_arg_max_on_the_gold_word() {
                 hit[r] += pair.links.iter().filter(|l| view.best[l.english] == l.chinese).count();
                 if i == 0 && r == 0 {
                     chance += pair.links.len() as f64 / view.chinese.len() as f64;
+                    // Word order alone: the same fraction of the way through each half.
+                    let (e_words, z_words) = (view.english.len() as f64, view.chinese.len() as f64);
+                    by_position += pair.links.iter().filter(|l| ((l.english as f64 / (e_words - 1.0)) * (z_words - 1.0)).round() as usize == l.chinese).count();
                 }
             }
         }
@@ -182,6 +185,8 @@ fn head_scores_count_the_matrix_arg_max_on_the_gold_word() {
         assert_eq!((h.predicting, h.own), (hit[0] as f32 / words as f32, hit[1] as f32 / words as f32), "layer {} head {}", h.layer, h.head);
     }
     assert!((f64::from(scores.chance) - chance / words as f64).abs() < 1e-6);
+    assert_eq!(scores.position, by_position as f32 / words as f32);
+    assert_eq!((alignment::position_guess(0, 1, 5), alignment::position_guess(2, 3, 5), alignment::position_guess(1, 4, 3)), (0, 4, 1));
     let best = scores.heads.iter().map(|h| h.predicting.max(h.own)).fold(0.0, f32::max);
     assert_eq!(scores.best_score, best);
     // A stale set (the words moved) is an error, not a wrong score.
@@ -195,6 +200,8 @@ fn head_scores_count_the_matrix_arg_max_on_the_gold_word() {
 fn the_shipped_gpt_has_a_head_that_aligns_far_above_chance() {
     let scores = block_on(alignment::score_heads(&mut engine(BackendKind::Simd), &tokenizer(), &committed_set().pairs)).unwrap();
     assert!(scores.best_score > 2.0 * scores.chance, "best {} vs chance {}", scores.best_score, scores.chance);
+    // Word order alone comes close (the chapter says so); the best head still does better.
+    assert!(scores.position > scores.chance && scores.best_score > scores.position, "best {} vs position {}", scores.best_score, scores.position);
     assert_eq!(scores.best_reading, Reading::Predicting, "the token before a word aligns best");
 }
 

@@ -90,7 +90,8 @@ test('chapter 1: the held-out scores and the best head\'s grid equal the native 
     assert.equal(got.shown, pct(w[want.scores.best_reading]));
   });
   const summary = await page.textContent('.align-score');
-  for (const figure of [pct(want.scores.best_score), pct(want.scores.chance), String(want.scores.pairs), String(want.scores.words)]) {
+  const beyondOrder = (100 * (want.scores.best_score - want.scores.position)).toFixed(1);
+  for (const figure of [pct(want.scores.best_score), pct(want.scores.chance), pct(want.scores.position), beyondOrder, String(want.scores.pairs), String(want.scores.words)]) {
     assert.ok(summary.includes(figure), `${figure} in “${summary}”`);
   }
   assertGridIs(await grid(page), want.alignment);

@@ -296,6 +296,15 @@ pub fn held_out_set(pairs_text: &str, dictionary_text: &str, val_fraction: f32, 
     Ok(pairs)
 }
 
+/// The Chinese word at the same place in its half as English word `e` of `english` in its:
+/// round(e · (Z − 1) / (E − 1)).
+pub fn position_guess(e: usize, english: usize, chinese: usize) -> usize {
+    if english < 2 {
+        return 0;
+    }
+    (e as f64 * (chinese - 1) as f64 / (english - 1) as f64).round() as usize
+}
+
 /// One head's score on the held-out set, per reading.
 #[derive(Clone, Debug, Serialize)]
 pub struct HeadScore {
@@ -327,6 +336,10 @@ pub struct ScoresView {
     pub words: usize,
     /// What picking a Chinese word at random would score (mean of 1 / Chinese words per pair).
     pub chance: f32,
+    /// What guessing from word order alone scores: English word e of E goes with the Chinese
+    /// word at the same place, [`position_guess`]. Chinese and English order their words much
+    /// alike, so this is the bar a head has to clear to show it reads the words themselves.
+    pub position: f32,
     /// Layer by layer, head by head.
     pub heads: Vec<HeadScore>,
     /// The best head and reading (the first on a tie).
@@ -343,7 +356,7 @@ pub async fn score_heads(engine: &mut Engine, tokenizer: &TextTokenizer, set: &[
     let (n_layer, n_head) = (config.n_layer, config.n_head);
     // hits[layer * NH + head][reading]
     let mut hits = vec![[0usize; 2]; n_layer * n_head];
-    let (mut pairs, mut skipped, mut words, mut chance) = (0, 0, 0, 0.0f64);
+    let (mut pairs, mut skipped, mut words, mut chance, mut by_position) = (0, 0, 0, 0.0f64, 0);
     for pair in set {
         let encoded = tokenizer.encode(&pair.text)?;
         if encoded.ids.len() > config.n_positions {
@@ -367,6 +380,9 @@ pub async fn score_heads(engine: &mut Engine, tokenizer: &TextTokenizer, set: &[
         for link in &pair.links {
             words += 1;
             chance += 1.0 / pair_words.chinese.len() as f64;
+            if position_guess(link.english, pair_words.english.len(), pair_words.chinese.len()) == link.chinese {
+                by_position += 1;
+            }
             let first = pair_words.english[link.english].tokens[0];
             for layer in 0..n_layer {
                 for head in 0..n_head {
@@ -402,6 +418,7 @@ pub async fn score_heads(engine: &mut Engine, tokenizer: &TextTokenizer, set: &[
         skipped,
         words,
         chance: (chance / words as f64) as f32,
+        position: share(by_position),
         best_layer: best.0 / n_head,
         best_head: best.0 % n_head,
         best_reading: best.1,

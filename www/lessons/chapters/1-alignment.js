@@ -34,7 +34,7 @@ export default {
         'A translator turning `他 喜欢 户外 运动` into “He likes outdoor sports.” knows where each English word comes from: **He** from `他`, **likes** from `喜欢`. Put the English words down the side of a grid, the Chinese words across the top, and mark which goes with which: that grid is an **alignment**. The study calls the function that finds it the alignment function, and its numbers the weights α.',
         'Attention computes exactly such weights. Our tiny GPT learned from lines written `中文 | English`. When it writes the English half, every English token may look back at all the Chinese before the `|`. The grid below is one attention head’s weights, added up over each Chinese word (a word can be several tokens).',
         'Which row is which English word? A GPT predicts the next token, so the row for `likes` is read at the token just before it: the moment the model has to come up with `likes`. You can switch to reading each word at its own first token and compare.',
-        'Not every head aligns, and none does it perfectly. So the chapter measures it, live, on pairs the model never saw in training, with gold word links taken from the HSK word list: the score of a head is the share of English words whose most-watched Chinese word is the right one. Compare it with what picking at random would score.',
+        'Not every head aligns, and none does it perfectly. So the chapter measures it, live, on pairs the model never saw in training, with gold word links taken from the HSK word list: the score of a head is the share of English words whose most-watched Chinese word is the right one. Compare it with two guesses that read no attention at all: a Chinese word picked at random, and the word at the same place in the sentence. Chinese and English often put their words in the same order, so the second guess is a high bar: a head that really reads the words has to do better than that.',
         'Type a pair of your own: Chinese words separated by spaces, then `|`, then the English.',
       ],
       tries: ['小明 喜欢 苹果 | Xiaoming likes apples.', 'A held-out pair: 他 手里 拿 着 一 张 地图', 'Read each word at its own token'],
@@ -50,7 +50,9 @@ export default {
         empty: 'Type a pair above: Chinese words, then `|`, then the English.',
         needBar: 'This chapter needs a pair: Chinese words, then “|”, then the English, for example “小明 喜欢 苹果 | Xiaoming likes apples.”',
         scoring: 'Scoring every head on the held-out pairs…',
-        score: 'Held-out score of the head shown (layer {layer}, head {head}): on {pairs} pairs the model never trained on, {score} of {words} English words point most at their gold Chinese word. Picking a Chinese word at random would score {chance}.',
+        score: 'Held-out score of the head shown (layer {layer}, head {head}): on {pairs} pairs the model never trained on, {score} of {words} English words point most at their gold Chinese word. Picking a Chinese word at random would score {chance}; guessing from word order alone (the word at the same place in the Chinese half), {position}.',
+        vsPosition: 'That is {diff} points better than word order alone.',
+        notVsPosition: 'That is no better than word order alone.',
         best: 'This is the best aligning head of the model.',
         notBest: 'The best aligning head is layer {layer}, head {head} ({score}).',
         heads: 'Every head’s held-out score (reading: {reading}). Pick one:',
@@ -76,7 +78,7 @@ export default {
         '翻译 `他 喜欢 户外 运动` 的人，心里清楚 “He likes outdoor sports.” 里每个英文词是从哪儿来的：**He** 来自 `他`，**likes** 来自 `喜欢`。把英文词竖着排在左边，中文词横着排在上面，哪个对哪个就在格子里做个记号，这张表就叫**对齐**。学习笔记里把找出这种对应关系的函数叫作对齐函数，表里的数就是权重 α。',
         '注意力算的正是这样的权重。我们的小 GPT 是从 `中文 | English` 这样的句子里学出来的。它写后半句英文时，每个英文词元都能回头看 `|` 前面所有的中文。下面这张表就是某一个注意力头的权重，按中文词加在一起（一个词可能由好几个词元组成）。',
         '表里的每一行对应哪个英文词呢？GPT 做的是预测下一个词元，所以 `likes` 这一行取的是它前面那个词元：也就是模型正要想出 `likes` 的那一刻。你也可以改成在英文词自己的第一个词元上读，比较一下。',
-        '并不是每个头都会对齐，也没有哪个头对得完全准。所以本章当场做了测量：用模型训练时没见过的句子，正确答案取自 HSK 词表；一个头的得分，就是英文词最关注的中文词恰好是正确那个的比例。再和随便乱猜的得分比一比。',
+        '并不是每个头都会对齐，也没有哪个头对得完全准。所以本章当场做了测量：用模型训练时没见过的句子，正确答案取自 HSK 词表；一个头的得分，就是英文词最关注的中文词恰好是正确那个的比例。再拿两种完全不看注意力的猜法来比：随便挑一个中文词；或者按词序，挑句子里位置相同的那个中文词。中文和英文的词序常常差不多，所以第二种猜法并不好超过：一个真正“读懂”了词的头，得比它更准才算数。',
         '你也可以输入自己的句子：中文词之间用空格隔开，然后是 `|`，再写英文。',
       ],
       tries: ['小明 喜欢 苹果 | Xiaoming likes apples.', '一句没训练过的：他 手里 拿 着 一 张 地图', '改在英文词自己的词元上读'],
@@ -92,7 +94,9 @@ export default {
         empty: '请在上面输入一对句子：中文词，然后是 `|`，再写英文。',
         needBar: '本章需要一对句子：中文词，然后是“|”，再写英文，例如“小明 喜欢 苹果 | Xiaoming likes apples.”',
         scoring: '正在用没训练过的句子给每个头打分……',
-        score: '当前这个头（第 {layer} 层，第 {head} 个头）在没训练过的句子上的得分：{pairs} 句话、{words} 个英文词里，有 {score} 最关注的正是正确的中文词。随便挑一个中文词的话，得分只有 {chance}。',
+        score: '当前这个头（第 {layer} 层，第 {head} 个头）在没训练过的句子上的得分：{pairs} 句话、{words} 个英文词里，有 {score} 最关注的正是正确的中文词。随便挑一个中文词的话，得分只有 {chance}；只按词序猜（挑中文里位置相同的词），得分是 {position}。',
+        vsPosition: '比只按词序猜高出 {diff} 个百分点。',
+        notVsPosition: '并不比只按词序猜更准。',
         best: '这是这个模型里对齐得最好的头。',
         notBest: '对齐得最好的是第 {layer} 层第 {head} 个头（{score}）。',
         heads: '每个头在没训练过的句子上的得分（读法：{reading}）。点一个看看：',
@@ -222,9 +226,10 @@ export default {
         body.hidden = false;
         const shown = scores.heads.find((s) => s.layer === layer && s.head === head);
         const isBest = layer === scores.best_layer && head === scores.best_head && reading === scores.best_reading;
-        summary.textContent = say(v.score, {
-          layer: layer + 1, head: head + 1, pairs: scores.pairs, words: scores.words, score: pct(shown[reading]), chance: pct(scores.chance),
-        });
+        const diff = shown[reading] - scores.position;
+        summary.textContent = `${say(v.score, {
+          layer: layer + 1, head: head + 1, pairs: scores.pairs, words: scores.words, score: pct(shown[reading]), chance: pct(scores.chance), position: pct(scores.position),
+        })} ${diff > 0 ? say(v.vsPosition, { diff: (100 * diff).toFixed(1) }) : v.notVsPosition}`;
         bestNote.textContent = isBest ? v.best : say(v.notBest, { layer: scores.best_layer + 1, head: scores.best_head + 1, score: pct(scores.best_score) });
         for (const b of readingButtons) b.setAttribute('aria-pressed', String(b.dataset.reading === reading));
         drawHeads(scores, model, layer, head, reading);
