@@ -229,7 +229,7 @@ export default {
         const diff = shown[reading] - scores.position;
         summary.textContent = `${say(v.score, {
           layer: layer + 1, head: head + 1, pairs: scores.pairs, words: scores.words, score: pct(shown[reading]), chance: pct(scores.chance), position: pct(scores.position),
-        })} ${diff > 0 ? say(v.vsPosition, { diff: (100 * diff).toFixed(1) }) : v.notVsPosition}`;
+        })}${ctx.lang === 'zh' ? '' : ' '}${diff > 0 ? say(v.vsPosition, { diff: (100 * diff).toFixed(1) }) : v.notVsPosition}`;
         bestNote.textContent = isBest ? v.best : say(v.notBest, { layer: scores.best_layer + 1, head: scores.best_head + 1, score: pct(scores.best_score) });
         for (const b of readingButtons) b.setAttribute('aria-pressed', String(b.dataset.reading === reading));
         drawHeads(scores, model, layer, head, reading);
