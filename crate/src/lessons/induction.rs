@@ -206,8 +206,8 @@ pub struct InductionView {
     pub even_other: f32,
     /// Whether the best head reaches [`INDUCTION_THRESHOLD`].
     pub has_induction_head: bool,
-    /// (N − 1): for k = 1 … N − 1, the probability of R[k] after R[..k] (first pass), and after
-    /// R, R[..k] (second pass).
+    /// (N − 1): for k = 1 … N − 1, the probability of `R[k]` after `R[..k]` (first pass), and
+    /// after `R, R[..k]` (second pass).
     pub first_pass: Vec<f32>,
     pub second_pass: Vec<f32>,
     pub mean_first: f32,
