@@ -124,7 +124,10 @@ pub fn pair_words(text: &str, encoded: &Encoded, fit: usize) -> Result<PairWords
             .filter(|w| !w.tokens.is_empty())
             .collect()
     };
-    let (chinese, english) = (side(0, bar), side(bar + 1, chars.len()));
+    let chinese = side(0, bar);
+    // An English word must start after the first token, so that a token before it can be read
+    // (only a pair whose first token runs across the `|` has one that does not).
+    let english: Vec<Word> = side(bar + 1, chars.len()).into_iter().filter(|w| w.tokens[0] > 0).collect();
     if chinese.is_empty() || english.is_empty() {
         return Err(Error::Input("a pair needs at least one Chinese word before the `|` and one English word after it".into()));
     }
@@ -365,6 +368,9 @@ pub async fn score_heads(engine: &mut Engine, tokenizer: &TextTokenizer, set: &[
         }
         let pair_words = pair_words(&pair.text, &encoded, encoded.ids.len())?;
         let (chinese_texts, english_texts) = pair_word_texts(&pair.text)?;
+        if pair_words.chinese.len() != chinese_texts.len() || pair_words.english.len() != english_texts.len() {
+            return Err(Error::Input(format!("{:?}: some of its words have no token of their own; it cannot be scored", pair.text)));
+        }
         for link in &pair.links {
             if chinese_texts.get(link.chinese) != Some(&link.zh) || english_texts.get(link.english) != Some(&link.en) {
                 return Err(Error::Input(format!(

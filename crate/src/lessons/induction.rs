@@ -253,7 +253,8 @@ pub fn induction_of(trace: &Trace<Tensor>, tokenizer: &TextTokenizer, seed: u64,
             });
         }
     }
-    let best = heads.iter().fold(&heads[0], |b, h| if h.induction > b.induction { h } else { b }).clone();
+    let first_head = heads.first().ok_or_else(|| Error::Model("the model has no attention heads".into()))?;
+    let best = heads.iter().fold(first_head, |b, h| if h.induction > b.induction { h } else { b }).clone();
     // Probability of the token at `p + 1` from the logits at `p`.
     let probability_next = |p: usize| -> Result<f32> {
         let steps = probability_steps(trace.logits.row(p), &SamplingOptions::default())?;
