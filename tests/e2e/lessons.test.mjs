@@ -162,6 +162,15 @@ test('keyboard only: table of contents, previous/next, arrows, question options'
   await page.keyboard.press('Enter');
   await lessonReady(page);
   assert.equal(await page.evaluate(() => window.__lessons.number), n);
+  if (n === 2) {
+    // The live view by keyboard: a head chosen with Enter is shown, and the focus stays on it.
+    await page.focus('.qkv-head[data-head="2"]');
+    await page.keyboard.press('Enter');
+    await lessonReady(page);
+    assert.equal(await page.getAttribute('.qkv-head[data-head="2"]', 'aria-pressed'), 'true');
+    assert.equal(await page.evaluate(() => document.activeElement.dataset.head), '2');
+    assert.equal(await page.evaluate(() => window.__lessons.number), 2, 'arrows or Enter in the view do not turn the page');
+  }
   // Options: Tab reaches them; Space and Enter choose.
   await page.focus('.lesson-title');
   await tabUntil('.lesson-option[data-option="0"]', 200);
@@ -228,7 +237,7 @@ test('the playground links to the lessons in its language', async () => {
   const page = await h.open(env, '?lang=zh');
   const link = page.locator('#lessons-link');
   assert.equal((await link.textContent()).trim(), '课程');
-  assert.match(await link.getAttribute('href'), /^lessons\.html\?lang=zh$|lessons\.html\?lang=zh$/);
+  assert.match(await link.getAttribute('href'), /lessons\.html\?lang=zh$/);
   await page.click('#lang-switch');
   await page.waitForFunction(() => document.getElementById('lessons-link').search === '?lang=en');
   await page.close();
@@ -294,6 +303,32 @@ if (CHAPTERS.includes(2)) {
     });
   }
 }
+
+test('a chapter module that is missing or broken is a clear error with Try again, not a blank', async () => {
+  const n = CHAPTERS[0];
+  const page = await env.context.newPage();
+  page.errors = [];
+  page.on('pageerror', (e) => page.errors.push(e.message));
+  for (const [body, status, why] of [['', 404, /could not be loaded/], ['export default { number: 99 };', 200, /its number is 99/]]) {
+    await page.route(/\/lessons\/chapters\/\d-[\w-]+\.js$/, (route) => route.fulfill({ status, body, contentType: 'text/javascript' }));
+    await page.goto(`${env.url}lessons.html?chapter=${n}&lang=en&x=${status}`);
+    await lessonReady(page);
+    const error = await shownError(page);
+    assert.match(error ?? '', why);
+    assert.match(error, new RegExp(`Chapter ${n} could not be loaded`));
+    assert.equal(await page.isVisible('.lesson-error .error-retry'), true);
+    assert.equal(await page.isVisible('.lesson-text'), false, 'no sentence box without a chapter behind it');
+    assert.equal(await page.isVisible('#next, #prev'), true);
+    await page.unrouteAll();
+  }
+  // Try again, now that the module is there.
+  await page.click('.lesson-error .error-retry');
+  await lessonReady(page);
+  assert.equal(await shownError(page), null);
+  assert.equal(await page.isVisible('.lesson-text'), true);
+  assert.deepEqual(page.errors, []);
+  await page.close();
+});
 
 if (CHAPTERS.includes(2)) {
   test('a worker that dies is replaced: the chapter loads its model again and redraws, with no error', async () => {

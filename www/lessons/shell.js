@@ -66,12 +66,20 @@ export function playgroundLink(state, lang) {
 }
 
 const modules = new Map();
-/** The chapter's module, checked against the interface; imported once (a failed import is retried). */
+const attempts = new Map();
+/**
+ * The chapter's module, checked against the interface; imported once. A failed one is imported
+ * again when asked again, under a new URL: the browser keeps each URL's module, good or bad.
+ */
 export function loadChapter(number) {
   const entry = CHAPTERS[number - 1];
   let loading = modules.get(number);
   if (!loading) {
-    loading = import(new URL(`./chapters/${entry.file}`, import.meta.url).href).then(({ default: chapter }) => {
+    const attempt = (attempts.get(number) ?? 0) + 1;
+    attempts.set(number, attempt);
+    const url = new URL(`./chapters/${entry.file}`, import.meta.url);
+    if (attempt > 1) url.searchParams.set('attempt', String(attempt));
+    loading = import(url.href).then(({ default: chapter }) => {
       const problems = [];
       if (!chapter || typeof chapter !== 'object') problems.push('it has no default export');
       else {
