@@ -203,6 +203,27 @@ const METHODS = {
     const at = position == null ? count - 1 : Math.min(Math.max(0, position), count - 1);
     return { tokens, fill: null, next: playground.probabilitiesAt(at, 1, 0, 1, top) };
   },
+  // Lesson chapter 1: attention is alignment.
+  /** Every head's score on the held-out pairs (`set`: the text of alignment-pairs.json), computed once per model. */
+  alignmentScores: async ({ model, set }) => {
+    const entry = loaded(model);
+    if (entry.alignmentSet !== set) {
+      entry.alignmentScores = await entry.playground.alignmentScores(set);
+      entry.alignmentSet = set;
+    }
+    return entry.alignmentScores;
+  },
+  /** One head's English-words × Chinese-words matrix for a pair (reading: 'predicting' | 'own'). */
+  alignment: async ({ model, text, layer, head, reading }) => {
+    const entry = loaded(model);
+    await ensureForward(entry, text, 'causal');
+    return entry.playground.alignment(text, layer, head, reading);
+  },
+  // Lesson chapter 7: prompts and in-context learning.
+  /** The sentence with `|`, without, and with `=`: next-token shares, top tokens, greedy continuation. */
+  promptFormats: ({ model, text }) => loaded(model).playground.promptFormats(text),
+  /** N random tokens (seeded) repeated: every head's pattern scores and the first vs second pass probabilities. */
+  induction: ({ model, seed, length }) => loaded(model).playground.induction(seed >>> 0, length),
   // For tests: the engine's own numbers straight from the wasm API, and failures on demand — a
   // lost GPU, a worker that dies (an uncaught error, after answering) and one that hangs.
   debugHeadSteps: ({ model, layer, head, focus }) => loaded(model).playground.headSteps(layer, head, focus),

@@ -15,6 +15,8 @@ use crate::config::Objective;
 use crate::engine::Engine;
 use crate::fill::{fill_from_logits, mask_id};
 use crate::lessons::layers::layers_view;
+use crate::lessons::alignment::{self, AlignmentSet, Reading};
+use crate::lessons::induction;
 use crate::ops::attention::Mask;
 use crate::tokenizer::TextTokenizer;
 use crate::trace::Trace;
@@ -256,6 +258,41 @@ impl Playground {
         let run = last.as_ref().ok_or_else(no_run)?;
         let opts = sampling_options(temperature, top_k, top_p, 0);
         to_js(&views::probabilities_at(&run.trace, &self.tokenizer, &opts, n, position).map_err(js_error)?)
+    }
+
+    /// Lesson chapter 1: every head scored on the held-out pairs `set_json` (the text of
+    /// `lessons/data/alignment-pairs.json`), one forward pass per pair; the cached pass is kept.
+    #[wasm_bindgen(js_name = alignmentScores)]
+    pub async fn alignment_scores(&self, set_json: String) -> Result<JsValue, JsError> {
+        let set: AlignmentSet = serde_json::from_str(&set_json).map_err(|e| input_error(format!("alignment-pairs.json: {e}")))?;
+        let mut engine = self.engine.try_borrow_mut().map_err(|_| busy())?;
+        to_js(&alignment::score_heads(&mut engine, &self.tokenizer, &set.pairs).await.map_err(js_error)?)
+    }
+
+    /// Lesson chapter 1: the alignment matrix of `layer`, `head` on the cached (causal) pass
+    /// over the pair `text`; `reading` is "predicting" or "own".
+    pub fn alignment(&self, text: &str, layer: usize, head: usize, reading: &str) -> Result<JsValue, JsError> {
+        let reading = Reading::parse(reading).map_err(js_error)?;
+        let last = self.last.borrow();
+        let run = last.as_ref().ok_or_else(no_run)?;
+        let view = alignment::alignment(&run.trace, &self.tokenizer, self.config.n_positions, text, layer, head, reading);
+        to_js(&view.map_err(js_error)?)
+    }
+
+    /// Lesson chapter 7: `length` random tokens drawn with `seed`, repeated: each head's
+    /// induction score and the in-context gain. The cached pass is kept.
+    pub async fn induction(&self, seed: u32, length: usize) -> Result<JsValue, JsError> {
+        let mut engine = self.engine.try_borrow_mut().map_err(|_| busy())?;
+        to_js(&induction::induction(&mut engine, &self.tokenizer, u64::from(seed), length).await.map_err(js_error)?)
+    }
+
+    /// Lesson chapter 7: the sentence of `text` with `|`, without, and with `=`: where the
+    /// next-token probability goes. The cached pass is kept.
+    #[wasm_bindgen(js_name = promptFormats)]
+    pub async fn prompt_formats(&self, text: String) -> Result<JsValue, JsError> {
+        let prompts = induction::format_variants(&text).map_err(js_error)?;
+        let mut engine = self.engine.try_borrow_mut().map_err(|_| busy())?;
+        to_js(&induction::prompt_formats(&mut engine, &self.tokenizer, &prompts).await.map_err(js_error)?)
     }
 }
 

@@ -318,7 +318,8 @@ test('a chapter module that is missing or broken is a clear error with Try again
     assert.match(error, new RegExp(`Chapter ${n} could not be loaded`));
     assert.equal(await page.isVisible('.lesson-error .error-retry'), true);
     assert.equal(await page.isVisible('.lesson-text'), false, 'no sentence box without a chapter behind it');
-    assert.equal(await page.isVisible('#next, #prev'), true);
+    // The way on stays open (chapter 1 has no previous, chapter 7 no next).
+    assert.equal(await page.isVisible(n === 7 ? '#prev' : '#next'), true);
     await page.unrouteAll();
   }
   // Try again, now that the module is there.

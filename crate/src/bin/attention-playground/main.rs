@@ -27,6 +27,7 @@ mod card;
 mod encoder_card;
 #[cfg(not(target_arch = "wasm32"))]
 mod lessons_layers;
+mod lessons_align;
 #[cfg(not(target_arch = "wasm32"))]
 mod prompts;
 #[cfg(not(target_arch = "wasm32"))]
@@ -126,6 +127,34 @@ mod cli {
         },
         /// Chapter 4 (layers): what each block adds to the residual stream, how its heads attend, and the logit lens at one token.
         Layers(crate::lessons_layers::Args),
+        /// Lesson 1: a `中文 | English` pair's alignment matrix from a head, and every head's score on the held-out pairs.
+        Align {
+            #[command(flatten)]
+            model: ModelArgs,
+            #[command(flatten)]
+            args: crate::lessons_align::AlignArgs,
+        },
+        /// Lesson 1: write the held-out pairs with gold word links (from the corpus's validation lines).
+        AlignmentPairs {
+            #[command(flatten)]
+            model: ModelArgs,
+            #[command(flatten)]
+            args: crate::lessons_align::AlignmentPairsArgs,
+        },
+        /// Lesson 7: a repeated sequence of random tokens: each head's induction score and the in-context gain.
+        Induction {
+            #[command(flatten)]
+            model: ModelArgs,
+            #[command(flatten)]
+            args: crate::lessons_align::InductionArgs,
+        },
+        /// Lesson 7: a Chinese sentence with `|`, without, and with `=`: where the next-token probability goes.
+        PromptFormats {
+            #[command(flatten)]
+            model: ModelArgs,
+            #[command(flatten)]
+            args: crate::lessons_align::PromptFormatsArgs,
+        },
         /// Train a BPE tokenizer and a GPT (or, with --objective masked-tokens, a BERT-style encoder) on text files (CPU), writing a model folder.
         Train(crate::train::Args),
     }
@@ -390,6 +419,22 @@ mod cli {
                 }
                 let mask = mask_id(&tokenizer, &mask_token)?;
                 Ok(to_json(&fill_in(&mut engine, &ids, mask, &tokenizer, top).await?))
+            }
+            Command::Align { model, args } => {
+                let (mut engine, tokenizer, _) = open(&model).await?;
+                crate::lessons_align::align(&mut engine, &crate::lessons_align::need_tokenizer(tokenizer)?, args).await
+            }
+            Command::AlignmentPairs { model, args } => {
+                let (engine, tokenizer, _) = open(&model).await?;
+                crate::lessons_align::alignment_pairs(&engine, &crate::lessons_align::need_tokenizer(tokenizer)?, args)
+            }
+            Command::Induction { model, args } => {
+                let (mut engine, tokenizer, _) = open(&model).await?;
+                crate::lessons_align::induction(&mut engine, &crate::lessons_align::need_tokenizer(tokenizer)?, args).await
+            }
+            Command::PromptFormats { model, args } => {
+                let (mut engine, tokenizer, _) = open(&model).await?;
+                crate::lessons_align::prompt_formats(&mut engine, &crate::lessons_align::need_tokenizer(tokenizer)?, args).await
             }
             Command::Tokenize { model, text } => {
                 let dir = model_dir(model.as_deref())?;
