@@ -54,6 +54,7 @@ pub mod gpt;
 pub mod lessons;
 pub mod ops;
 pub mod parallel;
+pub mod rnn;
 pub mod sampling;
 pub mod simd;
 pub mod tensor;

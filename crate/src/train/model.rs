@@ -300,6 +300,12 @@ pub fn parameters_mut(w: &mut HostWeights) -> Vec<&mut Tensor> {
     out
 }
 
+impl super::adamw::Parameters for HostWeights {
+    fn parameters_mut(&mut self) -> Vec<&mut Tensor> {
+        parameters_mut(self)
+    }
+}
+
 /// Zeros of the same shapes: a gradient or optimiser-moment buffer.
 pub fn zeros_like(w: &HostWeights) -> HostWeights {
     w.map(|t| Tensor::zeros(t.shape.clone()))

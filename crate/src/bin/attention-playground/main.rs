@@ -30,6 +30,8 @@ mod prompts;
 #[cfg(not(target_arch = "wasm32"))]
 mod train;
 #[cfg(not(target_arch = "wasm32"))]
+mod train_rnn;
+#[cfg(not(target_arch = "wasm32"))]
 mod training_log;
 
 #[cfg(not(target_arch = "wasm32"))]
