@@ -3,6 +3,9 @@
 //! float64), its checkpoint round trip, and a short training run by the shared recipe that
 //! must learn.
 
+use std::path::PathBuf;
+
+use attention_playground::lessons::influence::{influences, softmax, variants};
 use attention_playground::rnn::{Rnn, RnnActivations, RnnConfig, RnnWeights};
 use attention_playground::train::adamw::Parameters;
 use attention_playground::train::data::{Dataset, Source};
@@ -127,4 +130,47 @@ fn the_shared_recipe_trains_the_gru_to_count() {
     let after = trainer.evaluate(&val).unwrap();
     // ln 16 = 2.77 at chance; counting leaves only each line's random start unpredictable.
     assert!(before > 2.5 && after < 1.0, "validation loss {before} → {after}");
+}
+
+fn golden_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/golden/tiny-rnn")
+}
+
+fn close(got: f32, want: f64) -> bool {
+    (got as f64 - want).abs() <= 1e-5 + 1e-4 * want.abs()
+}
+
+#[test]
+fn forward_and_influence_match_the_independent_python_reference() {
+    let dir = golden_dir();
+    let rnn = Rnn::from_files(
+        &std::fs::read_to_string(dir.join("config.json")).unwrap(),
+        &std::fs::read(dir.join("model.safetensors")).unwrap(),
+    )
+    .unwrap();
+    let golden: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(dir.join("golden.json")).unwrap()).unwrap();
+    let ids: Vec<u32> = golden["ids"].as_array().unwrap().iter().map(|v| v.as_u64().unwrap() as u32).collect();
+    let cfg = &rnn.config;
+    let mut acts = RnnActivations::new(cfg, 1, ids.len()).unwrap();
+    acts.forward(&rnn.weights, cfg, &ids).unwrap();
+    for t in 0..ids.len() {
+        let want_h = golden["hidden"][t].as_array().unwrap();
+        for (i, (got, want)) in acts.hidden(0, t, cfg).iter().zip(want_h).enumerate() {
+            assert!(close(*got, want.as_f64().unwrap()), "h[{t}][{i}]: {got} vs {want}");
+        }
+        let want_logits = golden["logits"][t].as_array().unwrap();
+        for (v, (got, want)) in acts.logits_at(0, t, cfg).iter().zip(want_logits).enumerate() {
+            assert!(close(*got, want.as_f64().unwrap()), "logits[{t}][{v}]: {got} vs {want}");
+        }
+    }
+    let neutral = golden["neutral"].as_u64().unwrap() as u32;
+    let distributions: Vec<Vec<f32>> = variants(&ids, neutral).iter().map(|v| softmax(&rnn.next_token_logits(v).unwrap())).collect();
+    let got = influences(&distributions);
+    let want = golden["influence"].as_array().unwrap();
+    assert_eq!(got.len(), want.len());
+    for (j, (g, w)) in got.iter().zip(want).enumerate() {
+        assert!(close(*g, w.as_f64().unwrap()), "influence[{j}]: {g} vs {w}");
+    }
+    let same = ids.iter().position(|&id| id == neutral).expect("the reference text holds the neutral token");
+    assert_eq!(got[same], 0.0, "replacing a token by itself changes nothing");
 }

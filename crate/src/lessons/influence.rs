@@ -112,6 +112,13 @@ pub fn variants(ids: &[u32], neutral: u32) -> Vec<Vec<u32>> {
     std::iter::once(ids.to_vec()).chain(replaced).collect()
 }
 
+/// Each position's influence from the next-token distributions of [`variants`]: the total
+/// variation between the first (the unchanged text) and each of the others.
+pub fn influences(distributions: &[Vec<f32>]) -> Vec<f32> {
+    let (p, replaced) = distributions.split_first().expect("the unchanged text comes first");
+    replaced.iter().map(|q| total_variation(p, q)).collect()
+}
+
 /// The answer from the next-token distributions of [`variants`] (the unchanged text first).
 fn from_distributions(
     model: &'static str,
@@ -121,20 +128,21 @@ fn from_distributions(
     neutral: u32,
     distributions: &[Vec<f32>],
 ) -> ModelInfluence {
-    let (p, replaced) = distributions.split_first().expect("the unchanged text comes first");
     let t = ids.len();
     let tokens = ids
         .iter()
-        .zip(replaced)
+        .zip(influences(distributions))
         .enumerate()
-        .map(|(j, (&id, q))| TokenInfluence { id, text: token_label(tokenizer, id), distance: t - 1 - j, influence: total_variation(p, q) })
+        .map(|(j, (&id, influence))| TokenInfluence { id, text: token_label(tokenizer, id), distance: t - 1 - j, influence })
         .collect();
+    let p = &distributions[0];
     let candidate = |id: u32, probability: f32| Candidate { id, text: token_label(tokenizer, id), probability };
     let top = top_n(p, TOP).into_iter().map(|(id, probability)| candidate(id, probability)).collect();
     ModelInfluence { model, neutral_id: neutral, neutral_text: token_label(tokenizer, neutral), tokens, top, total_tokens }
 }
 
-fn softmax(logits: &[f32]) -> Vec<f32> {
+/// The probabilities of `logits`.
+pub fn softmax(logits: &[f32]) -> Vec<f32> {
     let mut p = vec![0.0; logits.len()];
     softmax_row(&mut p, logits);
     p
