@@ -66,6 +66,8 @@ pub mod weights;
 
 #[cfg(target_arch = "wasm32")]
 pub mod wasm;
+#[cfg(target_arch = "wasm32")]
+pub mod wasm_rnn;
 
 /// The attention op (its mask and recorded steps) by its short name.
 pub use ops::attention;
