@@ -46,7 +46,8 @@ function references(site, file) {
   const text = fs.readFileSync(path.join(site, file), 'utf8');
   const found = [];
   if (file.endsWith('.html')) {
-    for (const [, url] of text.matchAll(/\s(?:src|href)="([^"#?]+)"/g)) found.push(url);
+    // A link (<a href>) is a page the reader may open, not part of this one's load.
+    for (const [, url] of text.replace(/<a\b[^>]*>/gi, '').matchAll(/\s(?:src|href)="([^"#?]+)"/g)) found.push(url);
   } else if (file.endsWith('.js')) {
     for (const [, url] of text.matchAll(/(?:import|from)\s*\(?\s*['"](\.{1,2}\/[^'"]+)['"]/g)) found.push(url);
     for (const [, url] of text.matchAll(/new URL\(\s*['"]([^'"]+)['"]\s*,\s*import\.meta\.url/g)) found.push(url);

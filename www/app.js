@@ -339,6 +339,14 @@ export function start(root = document) {
     }, URL_PAUSE_MS);
   });
 
+  // The lessons, in the language the learner reads.
+  const lessons = document.getElementById('lessons-link');
+  const lessonsInLanguage = () => {
+    const search = `?lang=${store.get().lang}`;
+    if (lessons.search !== search) lessons.search = search;
+  };
+  if (lessons) { lessonsInLanguage(); store.subscribe(lessonsInLanguage); }
+
   // For tests and the curious: the store, raw engine calls, and the shared engine's counters.
   window.__playground = { ...playground, engine: engineDebug };
   return playground;

@@ -15,6 +15,7 @@ import { parseFields, URL_SCHEMA } from './url-state.js';
 import { browserLanguage, t } from './i18n.js';
 import { VIEW_SECTIONS } from './views/index.js';
 import { keepOffline } from './offline.js';
+import { stylesheet } from './stylesheet.js';
 
 /** The views an author can choose (several may be given, space-separated). */
 const VIEWS = [...Object.keys(VIEW_SECTIONS), 'full'];
@@ -54,19 +55,6 @@ function modelUrl(value) {
   const url = new URL(value, document.baseURI);
   if (!url.pathname.endsWith('/')) url.pathname += '/';
   return url.href;
-}
-
-/** A stylesheet link in `parent`, resolved when it has loaded (or failed: unstyled beats invisible). */
-function stylesheet(parent, file) {
-  const link = document.createElement('link');
-  link.rel = 'stylesheet';
-  link.href = new URL(`./${file}`, import.meta.url).href;
-  const loaded = new Promise((resolve) => {
-    link.addEventListener('load', resolve, { once: true });
-    link.addEventListener('error', resolve, { once: true });
-  });
-  parent.append(link);
-  return loaded;
 }
 
 export class AttentionPlayground extends HTMLElement {

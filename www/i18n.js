@@ -8,6 +8,7 @@ const STRINGS = {
     'lang.switch': '中文',
     'lang.switch.label': 'Switch language to Chinese',
     'skip': 'Skip to the sentence box',
+    'lessons.link': 'Lessons',
 
     'load.wasm': 'Loading the engine (WebAssembly)…',
     'load.model': 'Downloading the model… {done} of {total}',
@@ -247,6 +248,7 @@ const STRINGS = {
     'lang.switch': 'English',
     'lang.switch.label': '切换到英文',
     'skip': '跳到输入框',
+    'lessons.link': '课程',
 
     'load.wasm': '正在加载引擎（WebAssembly）…',
     'load.model': '正在下载模型…{done} / {total}',

@@ -221,6 +221,24 @@ const METHODS = {
   },
   debugCrash: () => { setTimeout(() => { throw new Error('debugCrash: the worker died on purpose'); }); },
   debugHang: () => { setTimeout(() => { for (;;); }); },
+
+  // Lesson chapter 2: Q, K, V — which tokens make up each word (each run of non-spaces) of the
+  // text, so the lesson can speak of 苹果 where the model sees 苹 and 果. A space the tokenizer
+  // keeps as a token of its own belongs to no word.
+  lessonWords: ({ model, text }) => {
+    const { playground } = loaded(model);
+    const display = playground.tokenize(text).display;
+    const words = [];
+    let next = 0;
+    for (const match of text.matchAll(/\S+/g)) {
+      const last = Math.min(playground.tokenize(text.slice(0, match.index + match[0].length)).total, display.length) - 1;
+      let first = next;
+      while (first < last && display[first].trim() === '') first++;
+      if (last >= first) words.push({ word: match[0], first, last });
+      next = last + 1;
+    }
+    return words;
+  },
 };
 
 // One request at a time, in order: the engine holds a single cached forward pass.

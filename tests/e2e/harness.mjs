@@ -123,3 +123,21 @@ export function parseShown(text) {
   if (t.startsWith('-∞')) return -Infinity;
   return Number.parseFloat(t);
 }
+
+/** Open lessons.html with a query string and wait until the chapter's view has drawn. */
+export async function openLesson(env, query, { width = 1280, height = 900 } = {}) {
+  const page = await env.context.newPage();
+  await page.setViewportSize({ width, height });
+  page.errors = [];
+  page.on('pageerror', (e) => page.errors.push(e.message));
+  await page.goto(`${env.url}lessons.html${query}`);
+  await lessonReady(page);
+  return page;
+}
+
+/** Wait until the lessons page's chapter has drawn its newest state. */
+export async function lessonReady(page) {
+  await page.waitForFunction(() => window.__lessons, null, { timeout: 30_000 });
+  await page.evaluate(() => window.__lessons.settle());
+  await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+}
