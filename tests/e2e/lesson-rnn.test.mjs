@@ -98,7 +98,7 @@ test('the try-this buttons change the sentence and the bars', async () => {
   await h.lessonReady(page);
   const second = await shown(page);
   assert.notDeepEqual(second.tokens, first.tokens, 'another sentence is measured');
-  assert.equal(await page.inputValue('textarea.lesson-text'), '小明 喜欢 苹果');
+  assert.equal(await page.inputValue('textarea.lesson-text'), '小明 喜欢 苹果', 'the short sentence');
   assert.deepEqual(page.errors, []);
   await page.close();
 });

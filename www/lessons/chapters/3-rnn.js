@@ -8,7 +8,7 @@
 import { el, percent, proseLabel, tokenLabel } from '../../views/dom.js';
 import { fill as say } from '../strings.js';
 
-/** Tokens at most this far from the prediction count as "near" in the summary. */
+/** Earlier tokens at most this far back count as "near" in the summary (the last token itself, distance 0, is left out). */
 const NEAR = 2;
 
 /** The two models, in the order their rows are drawn. */
@@ -25,7 +25,7 @@ export default {
         'Before transformers, language models were mostly **recurrent networks** (RNNs). An RNN reads a sentence one token at a time and keeps a single list of numbers, its **hidden state**, which it updates after every token. Whatever it wants to remember about the beginning of the sentence has to survive in that one state, squeezed in with everything that came after.',
         'So a word far back reaches the prediction only through many updates in a row, and each update overwrites a little of it. Distant words tend to **fade**. Attention works differently: when the GPT predicts the next token, every earlier token is right there, one step away, and a head can give a word ten tokens back as much weight as the word just before.',
         'Below, both models read your sentence: the GPT of the playground, and a small RNN (a GRU) trained on the same data with the same tokens. We replace each token in turn by a space and see how much the prediction of the next token changes: the share of probability that moves, from 0 % (nothing changes) to 100 % (an entirely different guess). A tall bar means that token matters.',
-        'Look at the bars far from the end. In the RNN they mostly shrink with distance; the GPT can keep a far token important when it matters, such as the Chinese words a translation must follow. These are real, tiny models, so the pattern is a tendency, not a law: try your own sentences.',
+        'The first sentence is a translation, as the models saw thousands of: after `| The` the next English word should translate the first Chinese word, nine tokens back. The GPT looks straight back at `医生` and guesses “doctor”; in the RNN, `医生` has faded behind the words that followed. Over many sentences both models care less about tokens further back, but the RNN’s bars drop sharply after the last two or three tokens, the GPT’s only gently. These are real, tiny models, so this is a tendency, not a law: try your own sentences.',
       ],
       tries: ['A long sentence: the word that matters is far back', 'A short sentence', 'A Chinese sentence'],
       question: {
@@ -45,8 +45,9 @@ export default {
         gpt: 'GPT (attention)',
         rnn: 'RNN (GRU)',
         bar: '{model}, token {n} “{token}”, {distance} back: {value}',
-        summary: '{model}: the last {near} tokens move the guess by {nearValue} on average, the tokens further back by {farValue}. Strongest: “{token}”, {distance} back ({value}).',
-        summaryShort: '{model}: strongest token “{token}”, {distance} back ({value}).',
+        summary: '{model}: the {near} tokens just before the last one move the guess by {nearValue} on average, those further back by {farValue}. The strongest earlier token: “{token}”, {distance} back ({value}).',
+        summaryShort: '{model}: the strongest earlier token is “{token}”, {distance} back ({value}).',
+        summaryAlone: '{model}: with a single token there is nothing earlier to compare.',
         next: 'What each model expects next',
         cut: 'Only the first {count} tokens are measured (of {total}).',
       },
@@ -57,7 +58,7 @@ export default {
         '在 Transformer 出现之前，语言模型大多是**循环神经网络**（RNN）。RNN 一次读一个词元，手里只有一串数字，叫**隐藏状态**，每读一个词元就更新一次。句子开头的信息想留到最后，就只能挤在这一个状态里，和后面读到的所有内容挤在一起。',
         '所以，离得远的词要经过一次又一次的更新才能影响预测，每更新一次就被覆盖掉一点，越远的词往往**越模糊**。注意力不一样：GPT 预测下一个词元时，前面每个词元都摆在眼前，只隔一步；一个注意力头可以把十个词元之前的词看得和紧挨着的词一样重。',
         '下面两个模型读的是你的句子：一个是演示区里的 GPT，另一个是小小的 RNN（GRU），用同样的数据、同样的词元训练出来。我们把每个词元轮流换成一个空格，看下一个词元的预测变了多少：也就是有多少概率“挪了位置”，从 0 %（完全没变）到 100 %（猜的完全是另一些词）。柱子越高，说明这个词元越要紧。',
-        '重点看离末尾远的柱子。RNN 的柱子大多随距离变矮；GPT 在需要的时候仍能重视远处的词，比如翻译时要对照的中文词。这两个模型都是真实但很小的模型，所以这只是一种趋势，不是定律：多试试你自己的句子。',
+        '第一句是翻译，两个模型在训练时见过成千上万这样的句子：`| The` 后面的英文词应该是开头那个中文词的翻译，它在 9 个词元之前。GPT 直接回头看 `医生`，猜出 “doctor”；而在 RNN 里，`医生` 已经被后面的词冲淡了。换很多句子来看，两个模型都是越远的词元越不在乎，但 RNN 的柱子过了最后两三个词元就一下子矮下去，GPT 的只是慢慢变矮。这两个模型都是真实但很小的模型，所以这只是一种趋势，不是定律：多试试你自己的句子。',
       ],
       tries: ['长句子：关键的词在很前面', '短句子', '一句中文'],
       question: {
@@ -77,18 +78,19 @@ export default {
         gpt: 'GPT（注意力）',
         rnn: 'RNN（GRU）',
         bar: '{model}，第 {n} 个词元“{token}”，往前 {distance} 个：{value}',
-        summary: '{model}：最后 {near} 个词元平均让预测变了 {nearValue}，更远的词元平均 {farValue}。影响最大的是“{token}”，往前 {distance} 个（{value}）。',
-        summaryShort: '{model}：影响最大的是“{token}”，往前 {distance} 个（{value}）。',
+        summary: '{model}：紧挨在最后一个词元前面的 {near} 个词元，平均让预测变了 {nearValue}；更远的词元平均 {farValue}。前面影响最大的是“{token}”，往前 {distance} 个（{value}）。',
+        summaryShort: '{model}：前面影响最大的是“{token}”，往前 {distance} 个（{value}）。',
+        summaryAlone: '{model}：只有一个词元，前面没有可比的词。',
         next: '两个模型猜的下一个词元',
         cut: '只测了前 {count} 个词元（共 {total} 个）。',
       },
     },
   },
-  initial: { text: '我 的 猫 很 喜欢 睡觉 | My', model: 'default', focus: null },
+  initial: { text: '医生 看 了 看 我 的 嘴 | The', model: 'default', focus: null },
   tries: [
-    { text: '我 的 猫 很 喜欢 睡觉 | My' },
+    { text: '看到 这 个 他 不禁 笑 了 | Seeing' },
     { text: '小明 喜欢 苹果' },
-    { text: '他 每天 早上 都 去 公园 跑步' },
+    { text: '今天 我 和 朋友 一起 去 公园 玩 了 很 久' },
   ],
 
   mount(root, ctx) {
@@ -147,13 +149,15 @@ export default {
       cut.textContent = cut.hidden ? '' : say(v.cut, { count, total: gpt.total_tokens });
 
       summaries.replaceChildren(...MODELS.map((m) => {
-        const tokens = answer[m].tokens;
+        const earlier = answer[m].tokens.filter((t) => t.distance > 0);
         const mean = (list) => list.reduce((a, t) => a + t.influence, 0) / list.length;
-        const near = tokens.filter((t) => t.distance <= NEAR);
-        const far = tokens.filter((t) => t.distance > NEAR);
-        const strongest = tokens.reduce((a, t) => (t.influence > a.influence ? t : a));
-        const p = { model: modelName(m), near: near.length, nearValue: value(mean(near)), token: proseLabel(strongest.text), distance: strongest.distance, value: value(strongest.influence) };
-        const text = far.length ? say(v.summary, { ...p, farValue: value(mean(far)) }) : say(v.summaryShort, p);
+        const near = earlier.filter((t) => t.distance <= NEAR);
+        const far = earlier.filter((t) => t.distance > NEAR);
+        const strongest = earlier.reduce((a, t) => (!a || t.influence > a.influence ? t : a), null);
+        const p = strongest && { model: modelName(m), near: near.length, nearValue: value(mean(near)), token: proseLabel(strongest.text), distance: strongest.distance, value: value(strongest.influence) };
+        let text = say(v.summaryAlone, { model: modelName(m) });
+        if (far.length) text = say(v.summary, { ...p, farValue: value(mean(far)) });
+        else if (strongest) text = say(v.summaryShort, p);
         return el('p', { className: `rnn-summary rnn-model-${m}`, dataset: { model: m }, textContent: text });
       }));
 

@@ -207,7 +207,7 @@ pub fn write_card(dir: &Path) -> Result<()> {
     let _ = writeln!(w, "| trained on sequences of | {} tokens (it can read longer ones; it has no position limit) |\n", log.train.seq_len);
 
     if let Some(data) = section(&gpt_card, "## Data and licences") {
-        let _ = writeln!(w, "## Data and licences (as the default GPT's card records them)\n\n{data}");
+        let _ = writeln!(w, "## Data and licences (as the default GPT's card records them)\n\n{data}\n");
     }
 
     let t = &log.train;
@@ -216,8 +216,8 @@ pub fn write_card(dir: &Path) -> Result<()> {
         w,
         "AdamW (β = 0.9, 0.95; weight decay {} on matrices), learning rate {:.0e} with {} warm-up steps and cosine decay to {:.0e}, \
          gradient clipping at {}, no dropout, {} steps of {} × {} tokens, each sequence beginning at the start of a line, seed {}. \
-         {:.0} s wall-clock including the evaluations, on {} thread(s) = {:.0} tokens/s.\n",
-        t.weight_decay, t.max_lr, t.warmup_steps, t.min_lr, t.grad_clip, t.steps, t.batch_size, t.seq_len, t.seed, log.seconds, log.threads, log.tokens_per_second
+         {:.0} s wall-clock including the evaluations, on {} {} = {:.0} tokens/s. Every evaluation is in `training-log.json`.\n",
+        t.weight_decay, t.max_lr, t.warmup_steps, t.min_lr, t.grad_clip, t.steps, t.batch_size, t.seq_len, t.seed, log.seconds, log.threads, if log.threads == 1 { "thread" } else { "threads" }, log.tokens_per_second
     );
     let names: Vec<String> = log.sources.iter().map(|s| format!("`{}`", file_name(&s.path))).collect();
     let _ = writeln!(w, "### Loss (cross-entropy, nats per token)\n");
