@@ -414,7 +414,7 @@ mod cli {
         let config = GptConfig::from_json(&config_json)?;
         let objective = Objective::from_json(&config_json)?;
         let weights = load_safetensors(&read_bytes(&dir.join("model.safetensors"))?, &config)?;
-        let tokenizer = read_tokenizer(&dir)?;
+        let tokenizer = read_tokenizer(dir)?;
         if let Some(t) = &tokenizer {
             t.check_vocab(&config)?;
         }
