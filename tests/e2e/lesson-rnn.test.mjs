@@ -12,7 +12,9 @@ import { execFileSync } from 'node:child_process';
 import * as h from './harness.mjs';
 
 let env;
-before(async () => { env = await h.start(); });
+/** What the server answers instead of the shipped files, by path (see harness `override`). */
+const broken = {};
+before(async () => { env = await h.start({ override: (rel) => broken[rel] }); });
 after(async () => { await env?.stop(); });
 
 /** The native engine's answer for `text` (scalar backend: the reference). */
@@ -42,12 +44,28 @@ const shown = (page) => page.evaluate(() => {
 
 const rnnRequests = () => env.requests.filter((r) => r.includes('models/rnn/'));
 
-test('chapters other than 3 never fetch the recurrent net', async () => {
-  for (const n of [1, 2, 4]) {
+test('the playground and the chapters other than 3 never fetch the recurrent net', async () => {
+  const playground = await h.open(env, '');
+  await playground.close();
+  for (const n of [1, 2, 4, 5, 6, 7]) {
     const page = await h.openLesson(env, `?chapter=${n}&lang=en`);
     await page.close();
   }
   assert.deepEqual(rnnRequests(), [], 'models/rnn/ was requested outside chapter 3');
+});
+
+test('a broken recurrent net is a clear error in the chapter, and the chapter recovers', async () => {
+  broken['/models/rnn/model.safetensors'] = { body: 'not a safetensors file' };
+  const page = await h.openLesson(env, '?chapter=3&lang=en&text=' + encodeURIComponent('小明 喜欢 苹果'));
+  assert.equal(await page.$eval('.lesson-error', (e) => e.hidden), false, 'the error is shown');
+  assert.match(await page.textContent('.lesson-error'), /safetensors/);
+  assert.equal(await page.inputValue('textarea.lesson-text'), '小明 喜欢 苹果', 'the text is kept');
+  delete broken['/models/rnn/model.safetensors'];
+  await (await page.$$('.lesson-try'))[1].click();
+  await h.lessonReady(page);
+  assert.equal(await page.$eval('.lesson-error', (e) => e.hidden), true, 'the error is gone');
+  assert.equal((await shown(page)).rnn.length, 6, 'the recurrent net answers');
+  await page.close();
 });
 
 for (const lang of ['en', 'zh']) {

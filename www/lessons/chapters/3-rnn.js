@@ -178,8 +178,15 @@ export default {
         if (ctx.signal.aborted) return;
         if (!state.text.trim()) { clear(v.empty); return; }
         if (!root.dataset.tokens) { status.hidden = false; status.textContent = v.loading; }
-        await ctx.engine.call('loadRnn', { rnnUrl });
-        const answer = await ctx.engine.call('influence', { model: gptUrl, rnnUrl, text: state.text });
+        let answer;
+        try {
+          await ctx.engine.call('loadRnn', { rnnUrl });
+          answer = await ctx.engine.call('influence', { model: gptUrl, rnnUrl, text: state.text });
+        } catch (problem) {
+          // The shell shows the problem; the old bars (if any) stay, the "loading" line goes.
+          status.hidden = true;
+          throw problem;
+        }
         if (ctx.signal.aborted) return;
         draw(answer);
       },
