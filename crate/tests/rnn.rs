@@ -174,3 +174,18 @@ fn forward_and_influence_match_the_independent_python_reference() {
     let same = ids.iter().position(|&id| id == neutral).expect("the reference text holds the neutral token");
     assert_eq!(got[same], 0.0, "replacing a token by itself changes nothing");
 }
+
+#[test]
+fn a_config_that_is_not_a_grus_is_refused_by_name() {
+    let good = r#"{"architecture": "gru", "vocab_size": 11, "n_embd": 5, "n_hidden": 6, "tokenizer": "../default/tokenizer.json"}"#;
+    let config = RnnConfig::from_json(good).unwrap();
+    assert_eq!((config.vocab_size, config.n_embd, config.n_hidden), (11, 5, 6));
+    let lstm = RnnConfig::from_json(&good.replace("\"gru\"", "\"lstm\"")).unwrap_err().to_string();
+    assert!(lstm.contains("architecture \"lstm\""), "{lstm}");
+    let zero = RnnConfig::from_json(&good.replace("\"n_hidden\": 6", "\"n_hidden\": 0")).unwrap_err().to_string();
+    assert!(zero.contains("n_hidden must be between 1 and"), "{zero}");
+    let huge = RnnConfig::from_json(&good.replace("\"vocab_size\": 11", "\"vocab_size\": 99999999999")).unwrap_err().to_string();
+    assert!(huge.contains("vocab_size"), "{huge}");
+    assert!(RnnConfig::from_json("not json").is_err());
+    assert!(RnnConfig::from_json(r#"{"architecture": "gru"}"#).unwrap_err().to_string().contains("vocab_size"));
+}
