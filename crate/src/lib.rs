@@ -20,10 +20,10 @@
 //! [`gpt`] (the model, written once over any backend) → [`trace`] (what the page displays) →
 //! [`engine`] (picks a backend at run time and reads results back) → [`views`] (the page's views
 //! of a pass). Weights come from [`weights`], text from [`tokenizer`], sampling lives in
-//! [`sampling`], training in [`train`] (threads: [`parallel`]). [`rnn`] is the small recurrent net
-(a GRU) that the lessons ([`lessons`]) set beside the GPT, built from the same ops and trained
-by the same recipe. The `wasm` module is the only one
-//! that knows about JavaScript; the CLI, the `train` command and the model card are the binary's
+//! [`sampling`], training in [`train`] (threads: [`parallel`]). [`rnn`] is the small
+//! recurrent net (a GRU) that the lessons ([`lessons`]) set beside the GPT, built from the same
+//! ops and trained by the same recipe. The `wasm` module is the only one that knows about
+//! JavaScript; the CLI, the `train` command and the model card are the binary's
 //! (`src/bin/attention-playground/`).
 //!
 //! ## Where each op lives
