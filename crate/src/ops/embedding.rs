@@ -38,14 +38,14 @@ pub fn embedding_backward(dwte: &mut [f32], dwpe: &mut [f32], dx: &[f32], ids: &
     }
 }
 
-/// out: (N, C) = wte[ids[i]], wte: (V, C)
+/// out: (N, C) = `wte[ids[i]]`, wte: (V, C)
 pub fn token_embedding_forward(out: &mut [f32], wte: &[f32], ids: &[u32], c: usize) {
     for (out_i, &id) in out.chunks_exact_mut(c).zip(ids) {
         out_i.copy_from_slice(&wte[id as usize * c..][..c]);
     }
 }
 
-/// Given dx (N, C): dwte[ids[i]] += dx[i]. Repeated tokens add up.
+/// Given dx (N, C): `dwte[ids[i]] += dx[i]`. Repeated tokens add up.
 pub fn token_embedding_backward(dwte: &mut [f32], dx: &[f32], ids: &[u32], c: usize) {
     for (row, &id) in dx.chunks_exact(c).zip(ids) {
         let token = &mut dwte[id as usize * c..(id as usize + 1) * c];
