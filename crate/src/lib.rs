@@ -40,6 +40,7 @@
 //! | split of `c_attn` into q, k, v | [`ops::attention::split_columns`] | the reference | `split_columns.wgsl` | golden, gpu, train |
 //! | cross-entropy | [`ops::cross_entropy`] | — | — | train |
 //! | dropout | [`ops::dropout`] | — | — | train |
+//! | GRU cell (the recurrent net, [`rnn`]) | [`ops::gru`] | — | — | rnn (finite differences, golden) |
 //!
 //! "The reference": the SIMD backend runs that op's reference code (it costs O(T·C); only the
 //! products are worth vectorising). The GPU kernels and their constants are listed in one table,

@@ -23,10 +23,10 @@
 //! puts it on h before the product. Both are GRUs; this one batches the recurrent product.)
 //! The embedding is small and shared with the head so the weights stay small (V = 4000 rows).
 //!
-//! The products, the embedding and the cross-entropy are the GPT's ops ([`crate::ops`]); only
-//! the gate arithmetic is this module's. The backward pass runs back through time; the tests
-//! (`crate/tests/rnn.rs`) check it by finite differences and the forward pass against
-//! `tests/golden/reference_rnn.py`, an independent Python implementation.
+//! The products, the embedding and the cross-entropy are the GPT's ops ([`crate::ops`]), the
+//! gate arithmetic is [`crate::ops::gru`]'s; this module strings them together. The backward
+//! pass runs back through time; the tests (`crate/tests/rnn.rs`) check it by finite differences
+//! and the forward pass against `tests/golden/reference_rnn.py`, an independent Python GRU.
 
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
@@ -34,6 +34,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::ops::cross_entropy::{cross_entropy_backward, cross_entropy_forward};
 use crate::ops::embedding::{token_embedding_backward, token_embedding_forward};
+use crate::ops::gru::{gru_cell_backward, gru_cell_forward};
 use crate::ops::linear::{head_backward, head_forward, linear_backward, linear_forward};
 use crate::train::adamw::Parameters;
 use crate::weights::{parse_safetensors, read_tensor, save_named_tensors, standard_normal, SaveDtype};
@@ -200,10 +201,6 @@ impl Parameters for RnnWeights {
     }
 }
 
-fn sigmoid(x: f32) -> f32 {
-    1.0 / (1.0 + (-x).exp())
-}
-
 /// Every intermediate of a forward pass over B sequences of T tokens, kept for the backward
 /// pass. Rows are time-major — row `t·B + b` is token t of sequence b — so that the B hidden
 /// states of one step are contiguous for the recurrent product. Inputs and targets are given
@@ -270,19 +267,7 @@ impl RnnActivations {
             linear_forward(hw, h_prev, &w.weight_h.data, &w.bias_h.data, h, 3 * h);
             let xw = &self.xw[rows.start * 3 * h..rows.end * 3 * h];
             let gates = &mut self.gates[rows.start * 3 * h..rows.end * 3 * h];
-            for row in 0..b {
-                let (xw, hw) = (&xw[row * 3 * h..][..3 * h], &hw[row * 3 * h..][..3 * h]);
-                let g = &mut gates[row * 3 * h..][..3 * h];
-                for i in 0..h {
-                    let z = sigmoid(xw[i] + hw[i]);
-                    let r = sigmoid(xw[h + i] + hw[h + i]);
-                    let n = (xw[2 * h + i] + r * hw[2 * h + i]).tanh();
-                    g[i] = z;
-                    g[h + i] = r;
-                    g[2 * h + i] = n;
-                    h_next[row * h + i] = (1.0 - z) * n + z * h_prev[row * h + i];
-                }
-            }
+            gru_cell_forward(gates, h_next, xw, hw, h_prev, h);
         }
         Ok(())
     }
@@ -342,25 +327,7 @@ impl RnnActivations {
             let hw = &self.hw[rows.start * 3 * h..rows.end * 3 * h];
             let dxw_step = &mut dxw[rows.start * 3 * h..rows.end * 3 * h];
             let mut dh_prev = vec![0.0; b * h];
-            for row in 0..b {
-                let (g, hw) = (&gates[row * 3 * h..][..3 * h], &hw[row * 3 * h..][..3 * h]);
-                for i in 0..h {
-                    let (z, r, cand) = (g[i], g[h + i], g[2 * h + i]);
-                    let d = dh[row * h + i];
-                    // h_t = (1 − z) n + z h_{t-1}
-                    let dn = d * (1.0 - z);
-                    let dz = d * (h_prev[row * h + i] - cand);
-                    dh_prev[row * h + i] = d * z;
-                    // n = tanh(xw_n + r ⊙ hw_n), z = σ(·), r = σ(·)
-                    let dn_pre = dn * (1.0 - cand * cand);
-                    let dz_pre = dz * z * (1.0 - z);
-                    let dr_pre = dn_pre * hw[2 * h + i] * r * (1.0 - r);
-                    let dx = &mut dxw_step[row * 3 * h..][..3 * h];
-                    (dx[i], dx[h + i], dx[2 * h + i]) = (dz_pre, dr_pre, dn_pre);
-                    let dw = &mut dhw[row * 3 * h..][..3 * h];
-                    (dw[i], dw[h + i], dw[2 * h + i]) = (dz_pre, dr_pre, dn_pre * r);
-                }
-            }
+            gru_cell_backward(dxw_step, &mut dhw, &mut dh_prev, &dh, gates, hw, h_prev, h);
             // hw = h_{t-1}·W_h + b_h
             linear_backward(&mut dh_prev, &mut grads.weight_h.data, &mut grads.bias_h.data, &dhw, h_prev, &w.weight_h.data, h, 3 * h);
             dh = dh_prev;
