@@ -35,6 +35,8 @@ pub struct AdamW {
 }
 
 impl AdamW {
+    /// Zero moments shaped like `weights` (only their shapes are read; [`Parameters`] lends
+    /// the tensors mutably because the optimiser's step needs them so).
     pub fn new(config: AdamWConfig, weights: &mut impl Parameters) -> Self {
         let zeros: Vec<Tensor> = weights.parameters_mut().into_iter().map(|t| Tensor::zeros(t.shape.clone())).collect();
         Self { config, m: zeros.clone(), v: zeros, t: 0 }
