@@ -135,7 +135,10 @@ export default {
       cells.push(el('span', { className: 'rnn-head', textContent: v.distance }));
       for (const t of gpt.tokens) cells.push(el('span', { className: 'rnn-distance', textContent: String(t.distance) }));
       for (const m of MODELS) {
-        cells.push(el('span', { className: `rnn-head rnn-model-${m}`, textContent: modelName(m) }));
+        // On a phone the row keeps only the model's short name, leaving room for the bars.
+        cells.push(el('span', { className: `rnn-head rnn-model-${m}`, title: modelName(m) },
+          el('span', { className: 'rnn-name-long', textContent: modelName(m) }),
+          el('span', { className: 'rnn-name-short', textContent: m.toUpperCase() })));
         answer[m].tokens.forEach((t, j) => {
           const label = say(v.bar, { model: modelName(m), n: j + 1, token: proseLabel(t.text), distance: t.distance, value: value(t.influence) });
           cells.push(el('span', { className: `rnn-cell rnn-model-${m}`, role: 'img', ariaLabel: label, title: label,
