@@ -75,6 +75,7 @@ export default {
         chosenHidden: 'Shown: layer {layer}, head {head}. No head can look at {watch} here, so this is the head in which {focus} looks most at another word ({other}, {w}).',
         picked: 'Shown: layer {layer}, head {head}, as you chose. In it {focus} gives {watch} a weight of {w}; head {best} gives the most ({bw}).',
         hidden: 'On the GPT, {watch} comes after {focus}: its score is replaced by −∞ and its weight is 0, in every head.',
+        pieces: 'The model reads {watch} as {n} tokens ({pieces}); the word’s weight is theirs added up.',
         alone: 'The sentence has one word; type a few more to see one word look at another.',
         empty: 'Type a sentence above.',
         step0: 'The three vectors',
@@ -138,6 +139,7 @@ export default {
         chosenHidden: '现在显示：第 {layer} 层，第 {head} 个头。这里没有哪个头能看到{watch}，所以显示的是{focus}最关注另一个词的头（{other}，{w}）。',
         picked: '现在显示：第 {layer} 层，第 {head} 个头（你选的）。在这个头里{focus}给{watch}的权重是 {w}；给得最多的是第 {best} 个头（{bw}）。',
         hidden: '在 GPT 里，{watch}排在{focus}后面：它的分数被换成 −∞，权重是 0，每个头都一样。',
+        pieces: '模型把{watch}切成了 {n} 个词元（{pieces}），这个词的权重是它们的权重之和。',
         alone: '这句话只有一个词；多输入几个词，才能看到一个词怎样关注另一个词。',
         empty: '请在上面输入一句话。',
         step0: '三组向量',
@@ -206,9 +208,16 @@ export default {
       headsTitle, heads, bestAgain, chosen, hiddenNote, steps,
     );
 
+    /** Replace a box's buttons; a keyboard user's focus stays on the button at the same place. */
+    const replaceButtons = (box, buttons) => {
+      const active = root.getRootNode().activeElement;
+      const at = active && active.parentElement === box ? Array.prototype.indexOf.call(box.children, active) : -1;
+      box.replaceChildren(...buttons);
+      if (at >= 0) box.children[Math.min(at, box.children.length - 1)]?.focus();
+    };
     /** Word buttons; the pressed one is `current`. */
     const wordButtons = (box, words, current, onPick) => {
-      box.replaceChildren(...words.map((w) => {
+      replaceButtons(box, words.map((w) => {
         const button = el('button', { type: 'button', className: 'qkv-word', ariaPressed: String(w === current), textContent: w.word });
         button.addEventListener('click', () => onPick(w));
         return button;
@@ -238,7 +247,7 @@ export default {
 
       headsTitle.textContent = watch ? say(v.heads, p) : '';
       heads.setAttribute('aria-label', headsTitle.textContent);
-      heads.replaceChildren(...(watch ? Array.from({ length: nh }, (_, h) => {
+      replaceButtons(heads, (watch ? Array.from({ length: nh }, (_, h) => {
         const button = el('button', { type: 'button', className: 'qkv-head', ariaPressed: String(h === head), dataset: { head: String(h) } },
           el('span', { className: 'qkv-head-name', textContent: say(v.head, { n: h + 1 }) }),
           el('span', { className: 'qkv-head-weight', textContent: say(v.headWeight, { watch: watchName, w: fmt(scores[h], 2) }) }),
@@ -252,6 +261,10 @@ export default {
       else if (state.head != null) chosen.textContent = say(v.picked, { ...p, w: fmt(scores[head], 3), best: best + 1, bw: fmt(scores[best], 3) });
       else if (hiddenWatch) chosen.textContent = say(v.chosenHidden, { ...p, other: other ? quote(other.word) : '', w: fmt(other?.weight ?? 0, 3) });
       else chosen.textContent = say(v.chosen, { ...p, w: fmt(scores[head], 3) });
+      if (watch && watch.last > watch.first) {
+        const pieces = Array.from({ length: watch.last - watch.first + 1 }, (_, i) => quote(proseLabel(tokens.display[watch.first + i])));
+        chosen.textContent += `${ctx.lang === 'zh' ? '' : ' '}${say(v.pieces, { watch: watchName, n: pieces.length, pieces: pieces.join(ctx.lang === 'zh' ? '、' : ', ') })}`;
+      }
       hiddenNote.hidden = !hiddenWatch;
       hiddenNote.textContent = hiddenWatch ? say(v.hidden, p) : '';
 
