@@ -37,6 +37,7 @@ use crate::ops::embedding::{token_embedding_backward, token_embedding_forward};
 use crate::ops::gru::{gru_cell_backward, gru_cell_forward};
 use crate::ops::linear::{head_backward, head_forward, linear_backward, linear_forward};
 use crate::train::adamw::Parameters;
+use crate::train::model::check_ids;
 use crate::weights::{parse_safetensors, read_tensor, save_named_tensors, standard_normal, SaveDtype};
 use crate::{Error, Result, Tensor};
 
@@ -337,16 +338,6 @@ impl RnnActivations {
         linear_backward(&mut dx, &mut grads.weight_x.data, &mut grads.bias_x.data, &dxw, &self.x, &w.weight_x.data, e, 3 * h);
         token_embedding_backward(&mut grads.wte.data, &dx, &self.ids, e);
     }
-}
-
-fn check_ids(ids: &[u32], expected: usize, vocab_size: usize) -> Result<()> {
-    if ids.len() != expected {
-        return Err(Error::Input(format!("expected {expected} token ids (batch × sequence length), got {}", ids.len())));
-    }
-    if let Some(&bad) = ids.iter().find(|&&id| id as usize >= vocab_size) {
-        return Err(Error::Input(format!("token id {bad} is outside the vocabulary of {vocab_size}")));
-    }
-    Ok(())
 }
 
 /// A trained GRU ready to read text: the weights and their config.

@@ -249,7 +249,8 @@ impl Activations {
     }
 }
 
-fn check_ids(ids: &[u32], expected: usize, vocab_size: usize) -> Result<()> {
+/// `ids` has `expected` entries, each a token of the vocabulary (also the recurrent net's check).
+pub(crate) fn check_ids(ids: &[u32], expected: usize, vocab_size: usize) -> Result<()> {
     if ids.len() != expected {
         return Err(Error::Input(format!("expected {expected} token ids (batch × sequence length), got {}", ids.len())));
     }
