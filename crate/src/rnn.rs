@@ -227,7 +227,7 @@ impl RnnActivations {
         if batch == 0 || seq_len == 0 {
             return Err(Error::Input("the recurrent net needs at least one token".into()));
         }
-        let (n, e, h, v) = (batch * seq_len, cfg.n_embd, cfg.n_hidden, cfg.vocab_size);
+        let (n, e, h) = (batch * seq_len, cfg.n_embd, cfg.n_hidden);
         Ok(Self {
             batch,
             seq_len,
@@ -238,8 +238,9 @@ impl RnnActivations {
             gates: vec![0.0; n * 3 * h],
             h: vec![0.0; (seq_len + 1) * batch * h],
             y: vec![0.0; n * e],
-            logits: vec![0.0; n * v],
-            probs: vec![0.0; n * v],
+            // Sized by the first pass that needs them: reading a text only wants the last state.
+            logits: Vec::new(),
+            probs: Vec::new(),
         })
     }
 
@@ -285,6 +286,7 @@ impl RnnActivations {
         let (e, h, v) = (cfg.n_embd, cfg.n_hidden, cfg.vocab_size);
         let states = &self.h[self.batch * h..]; // (T·B, H): h_1 … h_T
         linear_forward(&mut self.y, states, &w.proj_weight.data, &w.proj_bias.data, h, e);
+        self.logits.resize(self.batch * self.seq_len * v, 0.0);
         head_forward(&mut self.logits, &self.y, &w.wte.data, e, v);
         Ok(())
     }
@@ -298,7 +300,11 @@ impl RnnActivations {
     /// Mean cross-entropy against `targets` (batch-major, one per token); fills `probs`.
     pub fn cross_entropy(&mut self, targets: &[u32], cfg: &RnnConfig) -> Result<f32> {
         check_ids(targets, self.batch * self.seq_len, cfg.vocab_size)?;
+        if self.logits.is_empty() {
+            return Err(Error::Input("the recurrent net has no logits yet: run forward first".into()));
+        }
         let targets = self.time_major(targets);
+        self.probs.resize(self.logits.len(), 0.0);
         Ok(cross_entropy_forward(&mut self.probs, &self.logits, &targets, cfg.vocab_size))
     }
 
