@@ -148,16 +148,23 @@ pub fn softmax(logits: &[f32]) -> Vec<f32> {
     p
 }
 
-/// The GPT's influences for `text` (causal mask, one forward pass per variant).
+/// The GPT's influences for `text` (causal mask, one forward pass per variant, each reusing
+/// the positions before the replaced token).
 pub async fn gpt_influence(engine: &mut Engine, tokenizer: &TextTokenizer, text: &str) -> Result<ModelInfluence> {
     let context = engine.config().n_positions.min(MAX_TOKENS);
     let (mut ids, total) = text_ids(tokenizer, text)?;
     ids.truncate(context);
     let neutral = neutral_id(tokenizer)?;
-    let mut distributions = Vec::with_capacity(ids.len() + 1);
-    for variant in variants(&ids, neutral) {
-        let output = engine.forward(&variant, Mask::Causal, false).await?;
-        distributions.push(softmax(output.logits.row(variant.len() - 1)));
+    let last = ids.len() - 1;
+    // The unchanged text first, recorded: a variant that replaces token j shares its first j
+    // positions with it, which the causal mask leaves unchanged, so only the rest is computed
+    // (bit for bit what a full pass gives).
+    let unchanged = engine.forward(&ids, Mask::Causal, true).await?;
+    let mut distributions = vec![softmax(unchanged.logits.row(last))];
+    let previous = unchanged.trace.ok_or_else(|| Error::Model("the engine recorded no trace".into()))?;
+    for variant in &variants(&ids, neutral)[1..] {
+        let output = engine.forward_after(variant, Mask::Causal, Some(&previous)).await?;
+        distributions.push(softmax(output.logits.row(last)));
     }
     Ok(from_distributions("gpt", tokenizer, &ids, total, neutral, &distributions))
 }
