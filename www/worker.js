@@ -9,10 +9,12 @@
 // Protocol: the page posts {id, method, args}; the worker answers {id, result} or
 // {id, error: {kind, message}}, and posts {id, progress: {...}} while that request loads.
 
-import init, { Playground } from './pkg/attention_playground.js';
+import init, { Playground, RnnLesson } from './pkg/attention_playground.js';
 
 /** Model URL → { playground, cached: text and mask of its last forward pass, its tokens and version }. */
 const models = new Map();
+/** Recurrent-net URL → its wasm `RnnLesson` (lessons, chapter 3). */
+const rnns = new Map();
 const noForward = () => ({ text: null, mask: null, tokens: null, version: null });
 /** Names each forward pass, unlike any pass of an earlier worker a page may still hold. */
 const WORKER_ID = Math.random().toString(36).slice(2);
@@ -224,6 +226,40 @@ const METHODS = {
   promptFormats: ({ model, text }) => loaded(model).playground.promptFormats(text),
   /** N random tokens (seeded) repeated: every head's pattern scores and the first vs second pass probabilities. */
   induction: ({ model, seed, length }) => loaded(model).playground.induction(seed >>> 0, length),
+  // Lesson chapter 3: RNN vs attention. The recurrent net is fetched only when the chapter asks
+  // for it (its config.json names the GPT's tokenizer, which it reads from there); `influence`
+  // answers both models for one text: how much each token sways the next-token prediction.
+  loadRnn: async ({ rnnUrl }, progress) => {
+    const known = rnns.get(rnnUrl);
+    if (known) return known.model();
+    try {
+      wasm = await init();
+    } catch (e) {
+      throw new WorkerError('wasm', String(e.message || e));
+    }
+    const [configBytes, weights] = await download(['config.json', 'model.safetensors'].map((f) => new URL(f, rnnUrl).href), progress);
+    const config = new TextDecoder().decode(configBytes);
+    let tokenizerUrl;
+    try {
+      tokenizerUrl = new URL(JSON.parse(config).tokenizer || 'tokenizer.json', rnnUrl).href;
+    } catch (e) {
+      throw new WorkerError('model', `the recurrent net's config.json: ${e.message}`);
+    }
+    const [tokenizer] = await download([tokenizerUrl], progress);
+    let rnn;
+    try {
+      rnn = RnnLesson.load(config, weights, new TextDecoder().decode(tokenizer));
+    } catch (e) {
+      throw new WorkerError('model', String(e.message || e));
+    }
+    rnns.set(rnnUrl, rnn);
+    return rnn.model();
+  },
+  influence: async ({ model, rnnUrl, text }) => {
+    const rnn = rnns.get(rnnUrl);
+    if (!rnn) throw new WorkerError('engine', 'the recurrent net is not loaded');
+    return { gpt: await loaded(model).playground.influence(text), rnn: rnn.influence(text) };
+  },
   // For tests: the engine's own numbers straight from the wasm API, and failures on demand — a
   // lost GPU, a worker that dies (an uncaught error, after answering) and one that hangs.
   debugHeadSteps: ({ model, layer, head, focus }) => loaded(model).playground.headSteps(layer, head, focus),

@@ -20,8 +20,10 @@
 //! [`gpt`] (the model, written once over any backend) → [`trace`] (what the page displays) →
 //! [`engine`] (picks a backend at run time and reads results back) → [`views`] (the page's views
 //! of a pass). Weights come from [`weights`], text from [`tokenizer`], sampling lives in
-//! [`sampling`], training in [`train`] (threads: [`parallel`]). The `wasm` module is the only one
-//! that knows about JavaScript; the CLI, the `train` command and the model card are the binary's
+//! [`sampling`], training in [`train`] (threads: [`parallel`]). [`rnn`] is the small
+//! recurrent net (a GRU) that the lessons ([`lessons`]) set beside the GPT, built from the same
+//! ops and trained by the same recipe. The `wasm` module is the only one that knows about
+//! JavaScript; the CLI, the `train` command and the model card are the binary's
 //! (`src/bin/attention-playground/`).
 //!
 //! ## Where each op lives
@@ -38,6 +40,7 @@
 //! | split of `c_attn` into q, k, v | [`ops::attention::split_columns`] | the reference | `split_columns.wgsl` | golden, gpu, train |
 //! | cross-entropy | [`ops::cross_entropy`] | — | — | train |
 //! | dropout | [`ops::dropout`] | — | — | train |
+//! | GRU cell (the recurrent net, [`rnn`]) | [`ops::gru`] | — | — | rnn (finite differences, golden) |
 //!
 //! "The reference": the SIMD backend runs that op's reference code (it costs O(T·C); only the
 //! products are worth vectorising). The GPU kernels and their constants are listed in one table,
@@ -54,6 +57,7 @@ pub mod gpt;
 pub mod lessons;
 pub mod ops;
 pub mod parallel;
+pub mod rnn;
 pub mod sampling;
 pub mod simd;
 pub mod tensor;
@@ -65,6 +69,8 @@ pub mod weights;
 
 #[cfg(target_arch = "wasm32")]
 pub mod wasm;
+#[cfg(target_arch = "wasm32")]
+pub mod wasm_rnn;
 
 /// The attention op (its mask and recorded steps) by its short name.
 pub use ops::attention;

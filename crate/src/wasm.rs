@@ -24,7 +24,7 @@ use crate::views::{self, sampling_options, ModelView, StatusView, TokensView};
 use crate::weights::load_safetensors;
 use crate::{Error, GptConfig, Tensor};
 
-fn js_error(error: Error) -> JsError {
+pub(crate) fn js_error(error: Error) -> JsError {
     JsError::new(&error.to_string())
 }
 
@@ -33,7 +33,7 @@ fn input_error(message: impl Into<String>) -> JsError {
 }
 
 /// Plain JS objects (not `Map`s) for structs and maps.
-fn to_js<T: Serialize>(value: &T) -> Result<JsValue, JsError> {
+pub(crate) fn to_js<T: Serialize>(value: &T) -> Result<JsValue, JsError> {
     let serializer = serde_wasm_bindgen::Serializer::new().serialize_maps_as_objects(true);
     value.serialize(&serializer).map_err(|e| JsError::new(&e.to_string()))
 }
@@ -293,6 +293,14 @@ impl Playground {
         let prompts = induction::format_variants(&text).map_err(js_error)?;
         let mut engine = self.engine.try_borrow_mut().map_err(|_| busy())?;
         to_js(&induction::prompt_formats(&mut engine, &self.tokenizer, &prompts).await.map_err(js_error)?)
+    }
+
+    /// Lessons, chapter 3: how much each token of `text` sways the next-token prediction
+    /// after the last one (each replaced by a space in turn; one forward pass per token, the
+    /// cached pass untouched). The recurrent net's side is [`crate::wasm_rnn::RnnLesson`].
+    pub async fn influence(&self, text: String) -> Result<JsValue, JsError> {
+        let mut engine = self.engine.try_borrow_mut().map_err(|_| busy())?;
+        to_js(&crate::lessons::influence::gpt_influence(&mut engine, &self.tokenizer, &text).await.map_err(js_error)?)
     }
 }
 

@@ -173,7 +173,7 @@ pub fn layout(config: &GptConfig) -> GptWeights<Vec<usize>> {
 /// names the tensor.
 pub fn load_safetensors(bytes: &[u8], config: &GptConfig) -> Result<HostWeights> {
     config.validate()?;
-    let file = SafeTensors::deserialize(bytes).map_err(|e| unreadable_file(bytes, e))?;
+    let file = parse_safetensors(bytes)?;
     let prefix = if file.names().iter().any(|name| name.starts_with("transformer.")) { "transformer." } else { "" };
     let mut reader = Reader { file: &file, prefix, used: HashSet::new() };
 
@@ -205,7 +205,11 @@ pub enum SaveDtype {
 
 /// Write `weights` as `model.safetensors` bytes, in the names [`load_safetensors`] reads.
 pub fn save_safetensors(weights: &HostWeights, dtype: SaveDtype) -> Result<Vec<u8>> {
-    let named = weights.named_tensors();
+    save_named_tensors(&weights.named_tensors(), dtype)
+}
+
+/// Named tensors as `model.safetensors` bytes (any model's: the GPT's, the recurrent net's).
+pub(crate) fn save_named_tensors(named: &[(String, &Tensor)], dtype: SaveDtype) -> Result<Vec<u8>> {
     let encoded: Vec<Vec<u8>> = named
         .iter()
         .map(|(_, t)| match dtype {
@@ -258,7 +262,7 @@ pub fn random_weights(config: &GptConfig, seed: u64) -> HostWeights {
 }
 
 /// One N(0, 1) sample by the Box–Muller transform.
-fn standard_normal(rng: &mut impl Rng) -> f32 {
+pub(crate) fn standard_normal(rng: &mut impl Rng) -> f32 {
     let u1: f32 = 1.0 - rng.random::<f32>(); // (0, 1], so ln is finite
     let u2: f32 = rng.random();
     (-2.0 * u1.ln()).sqrt() * (std::f32::consts::TAU * u2).cos()
@@ -290,38 +294,9 @@ impl Reader<'_> {
 
     fn take(&mut self, name: &str, shape: &[usize]) -> Result<Tensor> {
         let stored = self.stored_name(name);
-        let view = self
-            .file
-            .tensor(&stored)
-            .map_err(|_| Error::Model(format!("tensor `{stored}` is missing from the checkpoint")))?;
-        if view.shape() != shape {
-            return Err(Error::Model(format!(
-                "tensor `{stored}` has shape {:?}, but config.json implies {shape:?}",
-                view.shape()
-            )));
-        }
-        let bytes = view.data();
-        let data: Vec<f32> = match view.dtype() {
-            Dtype::F32 => bytes.chunks_exact(4).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])).collect(),
-            Dtype::F16 => bytes.chunks_exact(2).map(|b| f16::from_le_bytes([b[0], b[1]]).to_f32()).collect(),
-            Dtype::BF16 => bytes.chunks_exact(2).map(|b| bf16::from_le_bytes([b[0], b[1]]).to_f32()).collect(),
-            other => {
-                return Err(Error::Model(format!(
-                    "tensor `{stored}` has dtype {other:?}; only F32, F16 and BF16 are supported"
-                )))
-            }
-        };
-        if let Some(i) = data.iter().position(|x| !x.is_finite()) {
-            return Err(Error::Model(format!("tensor `{stored}` holds a non-finite value ({}) at index {i}", data[i])));
-        }
-        if let Some(i) = data.iter().position(|x| x.abs() > MAX_WEIGHT) {
-            return Err(Error::Model(format!(
-                "tensor `{stored}` holds {:e} at index {i}, far beyond any trained weight (at most {MAX_WEIGHT:e} in size): the file is probably corrupt",
-                data[i]
-            )));
-        }
+        let tensor = read_tensor(self.file, &stored, shape)?;
         self.used.insert(stored);
-        Ok(Tensor::new(shape.to_vec(), data))
+        Ok(tensor)
     }
 
     /// A tensor nobody asked for usually means config.json describes a different model
@@ -340,6 +315,40 @@ impl Reader<'_> {
             ))),
         }
     }
+}
+
+/// The tensor stored as `name`, checked to have `shape` and sane values, as f32 (from f32, f16
+/// or bf16). Shared by every model the engine loads (the GPT here, the recurrent net in
+/// [`crate::rnn`]).
+pub(crate) fn read_tensor(file: &SafeTensors, name: &str, shape: &[usize]) -> Result<Tensor> {
+    let view = file.tensor(name).map_err(|_| Error::Model(format!("tensor `{name}` is missing from the checkpoint")))?;
+    if view.shape() != shape {
+        return Err(Error::Model(format!("tensor `{name}` has shape {:?}, but config.json implies {shape:?}", view.shape())));
+    }
+    let bytes = view.data();
+    let data: Vec<f32> = match view.dtype() {
+        Dtype::F32 => bytes.chunks_exact(4).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])).collect(),
+        Dtype::F16 => bytes.chunks_exact(2).map(|b| f16::from_le_bytes([b[0], b[1]]).to_f32()).collect(),
+        Dtype::BF16 => bytes.chunks_exact(2).map(|b| bf16::from_le_bytes([b[0], b[1]]).to_f32()).collect(),
+        other => {
+            return Err(Error::Model(format!("tensor `{name}` has dtype {other:?}; only F32, F16 and BF16 are supported")))
+        }
+    };
+    if let Some(i) = data.iter().position(|x| !x.is_finite()) {
+        return Err(Error::Model(format!("tensor `{name}` holds a non-finite value ({}) at index {i}", data[i])));
+    }
+    if let Some(i) = data.iter().position(|x| x.abs() > MAX_WEIGHT) {
+        return Err(Error::Model(format!(
+            "tensor `{name}` holds {:e} at index {i}, far beyond any trained weight (at most {MAX_WEIGHT:e} in size): the file is probably corrupt",
+            data[i]
+        )));
+    }
+    Ok(Tensor::new(shape.to_vec(), data))
+}
+
+/// Parse safetensors bytes, saying what is wrong with a file that cannot be read.
+pub(crate) fn parse_safetensors(bytes: &[u8]) -> Result<SafeTensors<'_>> {
+    SafeTensors::deserialize(bytes).map_err(|e| unreadable_file(bytes, e))
 }
 
 /// Turn the safetensors parser's error into one that says what is wrong with the file, naming

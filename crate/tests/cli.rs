@@ -414,3 +414,64 @@ fn an_encoder_trains_fills_in_mask_and_is_traced_bidirectionally() {
     let no_mask_prompt: Vec<&str> = encoder_train.iter().copied().chain(["--prompt", "小明 喜欢"]).collect();
     assert!(fails(&no_mask_prompt).contains("[MASK]"));
 }
+
+/// The recurrent net end to end: `train --arch gru` on a GPT's tokenizer writes a folder that
+/// points at that tokenizer (no copy) and a card beside the GPT's figures, and `influence` sets
+/// the two models side by side; what makes no sense says why.
+#[test]
+fn a_gru_trains_on_the_gpts_tokenizer_and_influence_compares_the_two() {
+    let dir = ScratchDir::new("gru");
+    dir.write("pairs.txt", tiny_corpus());
+    let corpus = format!("{}/pairs.txt", dir.path());
+    let (gpt_dir, rnn_dir) = (Path::new(dir.path()).join("gpt"), Path::new(dir.path()).join("rnn"));
+    let (gpt, rnn) = (gpt_dir.to_str().unwrap(), rnn_dir.to_str().unwrap());
+    let common = ["--corpus", &corpus, "--n-embd", "16", "--n-positions", "16", "--batch-size", "4", "--steps", "20", "--eval-every", "10", "--threads", "1"];
+    let gpt_train: Vec<&str> = ["train", "--out", gpt, "--vocab-size", "400", "--n-layer", "1", "--n-head", "2"].iter().chain(&common).copied().collect();
+    assert!(cli(&gpt_train).status.success());
+    let tokenizer = format!("{gpt}/tokenizer.json");
+    let gru_train: Vec<&str> = ["train", "--arch", "gru", "--n-hidden", "24", "--tokenizer", &tokenizer, "--out", rnn].iter().chain(&common).copied().collect();
+    let run = cli(&gru_train);
+    assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
+    for file in ["config.json", "model.safetensors", "training-log.json", "README.md"] {
+        assert!(rnn_dir.join(file).is_file(), "train --arch gru did not write {file}");
+    }
+    assert!(!rnn_dir.join("tokenizer.json").exists(), "the GPT's tokenizer is pointed at, not copied");
+    let config: Value = serde_json::from_slice(&std::fs::read(rnn_dir.join("config.json")).unwrap()).unwrap();
+    assert_eq!(config["architecture"], "gru");
+    assert_eq!(config["tokenizer"], "../gpt/tokenizer.json");
+    assert_eq!(config["n_hidden"], 24);
+    let card = std::fs::read_to_string(rnn_dir.join("README.md")).unwrap();
+    assert!(card.contains("| source | unigram | GRU | GPT |"), "{card}");
+
+    let view = ok(&["influence", "--gpt", gpt, "--rnn", rnn, "--text", "他 喜欢 苹果", "--backend", "scalar"]);
+    for model in ["gpt", "rnn"] {
+        let tokens = view[model]["tokens"].as_array().unwrap();
+        assert!(!tokens.is_empty());
+        assert_eq!(tokens.last().unwrap()["distance"], 0);
+        for t in tokens {
+            let influence = t["influence"].as_f64().unwrap();
+            assert!((0.0..=1.0).contains(&influence), "{model}: {t}");
+            if t["id"] == view[model]["neutral_id"] {
+                assert_eq!(influence, 0.0, "{model}: the neutral token replaced by itself");
+            }
+        }
+        assert_eq!(view[model]["top"].as_array().unwrap().len(), 5);
+    }
+    assert_eq!(view["gpt"]["tokens"].as_array().unwrap().len(), view["rnn"]["tokens"].as_array().unwrap().len(), "the same tokens");
+
+    let no_tokenizer: Vec<&str> = gru_train.iter().copied().filter(|&a| a != "--tokenizer" && a != tokenizer).collect();
+    assert!(fails(&no_tokenizer).contains("--tokenizer"));
+    let missing = fails(&["influence", "--gpt", gpt, "--rnn", dir.path(), "--text", "他"]);
+    assert!(missing.contains("no config.json of a recurrent net"), "{missing}");
+    // A GPT whose tokenizer is another file than the one the GRU reads.
+    let other_gpt = ScratchDir::new("gru-other-gpt");
+    for file in ["config.json", "model.safetensors", "training-log.json", "README.md"] {
+        std::fs::copy(gpt_dir.join(file), Path::new(other_gpt.path()).join(file)).unwrap();
+    }
+    let mut json: Value = serde_json::from_slice(&std::fs::read(gpt_dir.join("tokenizer.json")).unwrap()).unwrap();
+    json["normalizer"] = Value::Null;
+    other_gpt.write("tokenizer.json", serde_json::to_vec(&json).unwrap());
+    let mismatch = fails(&["influence", "--gpt", other_gpt.path(), "--rnn", rnn, "--text", "他"]);
+    assert!(mismatch.contains("another tokenizer"), "{mismatch}");
+    assert!(fails(&["influence", "--gpt", gpt, "--rnn", rnn, "--text", ""]).contains("type a sentence"));
+}

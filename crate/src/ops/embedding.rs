@@ -1,9 +1,12 @@
-//! Token + position embedding: `x[t] = wte[ids[t]] + wpe[pos0 + t]`.
+//! Token + position embedding: `x[t] = wte[ids[t]] + wpe[pos0 + t]`; and the token embedding
+//! alone, `x[t] = wte[ids[t]]`, for the recurrent net ([`crate::rnn`]), which needs no
+//! positions: it reads the tokens in order.
 //!
 //! - SIMD twin: none (a copy and an add per channel; the SIMD backend calls [`embed`]).
 //! - WGSL: `shaders/embed.wgsl`.
 //! - Tests: `tests/golden.rs` (forward, through the whole model), `tests/gpu.rs` (the kernel),
-//!   `tests/train.rs` (`embedding_backward_matches_finite_differences`).
+//!   `tests/train.rs` (`embedding_backward_matches_finite_differences`), `tests/rnn.rs` (the
+//!   token embedding alone, through the recurrent net).
 
 /// out: (T, C) = wte[ids[t]] + wpe[pos0 + t]
 /// wte: (V, C), wpe: (P, C)
@@ -32,5 +35,20 @@ pub fn embedding_backward(dwte: &mut [f32], dwpe: &mut [f32], dx: &[f32], ids: &
         token.iter_mut().zip(row).for_each(|(d, g)| *d += g);
         let position = &mut dwpe[(i % t) * c..(i % t + 1) * c];
         position.iter_mut().zip(row).for_each(|(d, g)| *d += g);
+    }
+}
+
+/// out: (N, C) = `wte[ids[i]]`, wte: (V, C)
+pub fn token_embedding_forward(out: &mut [f32], wte: &[f32], ids: &[u32], c: usize) {
+    for (out_i, &id) in out.chunks_exact_mut(c).zip(ids) {
+        out_i.copy_from_slice(&wte[id as usize * c..][..c]);
+    }
+}
+
+/// Given dx (N, C): `dwte[ids[i]] += dx[i]`. Repeated tokens add up.
+pub fn token_embedding_backward(dwte: &mut [f32], dx: &[f32], ids: &[u32], c: usize) {
+    for (row, &id) in dx.chunks_exact(c).zip(ids) {
+        let token = &mut dwte[id as usize * c..(id as usize + 1) * c];
+        token.iter_mut().zip(row).for_each(|(d, g)| *d += g);
     }
 }

@@ -1,8 +1,14 @@
 //! AdamW (Loshchilov & Hutter) with a linear warm-up then cosine decay of the learning rate, and
 //! clipping of the global gradient norm.
 
-use super::model::{parameters_mut, zeros_like};
-use crate::weights::HostWeights;
+use crate::Tensor;
+
+/// A model's trainable tensors, in a fixed order, so that weights, gradients and optimiser
+/// moments of the same shapes are walked in step. The GPT's [`crate::weights::HostWeights`] and
+/// the recurrent net's [`crate::rnn::RnnWeights`] both are: one optimiser trains either.
+pub trait Parameters {
+    fn parameters_mut(&mut self) -> Vec<&mut Tensor>;
+}
 
 #[derive(Clone, Debug)]
 pub struct AdamWConfig {
@@ -21,28 +27,32 @@ impl Default for AdamWConfig {
 
 pub struct AdamW {
     pub config: AdamWConfig,
-    /// First and second moments, shaped like the weights.
-    m: HostWeights,
-    v: HostWeights,
+    /// First and second moments, one per parameter tensor, shaped like it.
+    m: Vec<Tensor>,
+    v: Vec<Tensor>,
     /// Updates done so far.
     pub t: u32,
 }
 
 impl AdamW {
-    pub fn new(config: AdamWConfig, weights: &HostWeights) -> Self {
-        Self { config, m: zeros_like(weights), v: zeros_like(weights), t: 0 }
+    /// Zero moments shaped like `weights` (only their shapes are read; [`Parameters`] lends
+    /// the tensors mutably because the optimiser's step needs them so).
+    pub fn new(config: AdamWConfig, weights: &mut impl Parameters) -> Self {
+        let zeros: Vec<Tensor> = weights.parameters_mut().into_iter().map(|t| Tensor::zeros(t.shape.clone())).collect();
+        Self { config, m: zeros.clone(), v: zeros, t: 0 }
     }
 
     /// One update of `weights` with `grads` at learning rate `lr`.
-    pub fn step(&mut self, weights: &mut HostWeights, grads: &mut HostWeights, lr: f32) {
+    pub fn step<W: Parameters>(&mut self, weights: &mut W, grads: &mut W, lr: f32) {
         self.t += 1;
         let AdamWConfig { beta1, beta2, eps, weight_decay } = self.config;
         let correction1 = 1.0 - beta1.powi(self.t as i32);
         let correction2 = 1.0 - beta2.powi(self.t as i32);
-        let tensors = parameters_mut(weights)
+        let tensors = weights
+            .parameters_mut()
             .into_iter()
-            .zip(parameters_mut(grads))
-            .zip(parameters_mut(&mut self.m).into_iter().zip(parameters_mut(&mut self.v)));
+            .zip(grads.parameters_mut())
+            .zip(self.m.iter_mut().zip(self.v.iter_mut()));
         for ((w, g), (m, v)) in tensors {
             let decay = if w.shape.len() >= 2 { weight_decay } else { 0.0 };
             let params = w.data.iter_mut().zip(&g.data).zip(m.data.iter_mut().zip(v.data.iter_mut()));
@@ -58,8 +68,8 @@ impl AdamW {
 }
 
 /// Scale `grads` so their global L2 norm is at most `max_norm`; returns the norm before clipping.
-pub fn clip_grad_norm(grads: &mut HostWeights, max_norm: f32) -> f32 {
-    let mut tensors = parameters_mut(grads);
+pub fn clip_grad_norm(grads: &mut impl Parameters, max_norm: f32) -> f32 {
+    let mut tensors = grads.parameters_mut();
     let norm = tensors.iter().flat_map(|t| &t.data).map(|&g| (g as f64) * (g as f64)).sum::<f64>().sqrt() as f32;
     if norm > max_norm {
         let scale = max_norm / norm;

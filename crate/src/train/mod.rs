@@ -9,6 +9,7 @@
 //! model      the whole forward with saved activations, and the whole backward, from the ops
 //! adamw      optimiser, warm-up + cosine learning rate, gradient clipping
 //! trainer    one step and validation loss (no files or threads: runs in wasm too)
+//! recurrent  the same for the recurrent net (crate::rnn): same data, optimiser and loss
 //! ```
 //!
 //! The `train` command (files, threads, a progress bar) and the model card belong to the
@@ -22,6 +23,7 @@ pub mod bpe;
 pub mod data;
 pub mod masking;
 pub mod model;
+pub mod recurrent;
 pub mod trainer;
 
 pub use trainer::{StepReport, TrainConfig, TrainObjective, Trainer};

@@ -249,7 +249,8 @@ impl Activations {
     }
 }
 
-fn check_ids(ids: &[u32], expected: usize, vocab_size: usize) -> Result<()> {
+/// `ids` has `expected` entries, each a token of the vocabulary (also the recurrent net's check).
+pub(crate) fn check_ids(ids: &[u32], expected: usize, vocab_size: usize) -> Result<()> {
     if ids.len() != expected {
         return Err(Error::Input(format!("expected {expected} token ids (batch × sequence length), got {}", ids.len())));
     }
@@ -298,6 +299,12 @@ pub fn parameters_mut(w: &mut HostWeights) -> Vec<&mut Tensor> {
     out.extend([&mut w.ln_f.weight, &mut w.ln_f.bias]);
     out.extend(w.lm_head.as_mut());
     out
+}
+
+impl super::adamw::Parameters for HostWeights {
+    fn parameters_mut(&mut self) -> Vec<&mut Tensor> {
+        parameters_mut(self)
+    }
 }
 
 /// Zeros of the same shapes: a gradient or optimiser-moment buffer.

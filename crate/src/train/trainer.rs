@@ -103,10 +103,10 @@ impl Trainer {
     }
 
     /// Continue from given weights (with fresh optimiser state).
-    pub fn from_weights(model: GptConfig, config: TrainConfig, weights: HostWeights, rng: ChaCha8Rng) -> Result<Self> {
+    pub fn from_weights(model: GptConfig, config: TrainConfig, mut weights: HostWeights, rng: ChaCha8Rng) -> Result<Self> {
         let mut activations = Activations::new(&model, config.batch_size, config.seq_len)?;
         activations.mask = config.objective.mask();
-        let optimizer = AdamW::new(AdamWConfig { weight_decay: config.weight_decay, ..AdamWConfig::default() }, &weights);
+        let optimizer = AdamW::new(AdamWConfig { weight_decay: config.weight_decay, ..AdamWConfig::default() }, &mut weights);
         let grads = zeros_like(&weights);
         Ok(Self { model, config, weights, grads, optimizer, activations, rng, step: 0 })
     }

@@ -27,11 +27,16 @@ mod card;
 mod encoder_card;
 #[cfg(not(target_arch = "wasm32"))]
 mod lessons_layers;
+#[cfg(not(target_arch = "wasm32"))]
 mod lessons_align;
+#[cfg(not(target_arch = "wasm32"))]
+mod lessons_influence;
 #[cfg(not(target_arch = "wasm32"))]
 mod prompts;
 #[cfg(not(target_arch = "wasm32"))]
 mod train;
+#[cfg(not(target_arch = "wasm32"))]
+mod train_rnn;
 #[cfg(not(target_arch = "wasm32"))]
 mod training_log;
 
@@ -155,6 +160,8 @@ mod cli {
             #[command(flatten)]
             args: crate::lessons_align::PromptFormatsArgs,
         },
+        /// Lessons, chapter 3: how much each earlier token sways the next-token prediction, in the GPT and the recurrent net.
+        Influence(crate::lessons_influence::Args),
         /// Train a BPE tokenizer and a GPT (or, with --objective masked-tokens, a BERT-style encoder) on text files (CPU), writing a model folder.
         Train(crate::train::Args),
     }
@@ -196,7 +203,7 @@ mod cli {
     }
 
     #[derive(Clone, Copy, ValueEnum)]
-    enum BackendArg {
+    pub(crate) enum BackendArg {
         Scalar,
         Simd,
         Gpu,
@@ -334,6 +341,7 @@ mod cli {
         let json = match cli.command {
             Command::Train(args) => return crate::train::run(args).map(|()| None),
             Command::Layers(args) => crate::lessons_layers::run(args).await,
+            Command::Influence(args) => crate::lessons_influence::run(args).await,
             Command::Forward { model, input, mask } => {
                 let (mut engine, tokenizer, objective) = open(&model).await?;
                 let ids = input_ids(&input, tokenizer.as_ref())?;
@@ -448,16 +456,20 @@ mod cli {
 
     /// The model directory's engine, its tokenizer if it has one, and what it was trained for.
     pub(crate) async fn open(args: &ModelArgs) -> Result<(Engine, Option<TextTokenizer>, Objective)> {
-        let dir = model_dir(args.model.as_deref())?;
+        open_dir(&model_dir(args.model.as_deref())?, args.backend.map(BackendKind::from)).await
+    }
+
+    /// [`open`] for a given folder and backend.
+    pub(crate) async fn open_dir(dir: &Path, backend: Option<BackendKind>) -> Result<(Engine, Option<TextTokenizer>, Objective)> {
         let config_json = read_text(&dir.join("config.json"))?;
         let config = GptConfig::from_json(&config_json)?;
         let objective = Objective::from_json(&config_json)?;
         let weights = load_safetensors(&read_bytes(&dir.join("model.safetensors"))?, &config)?;
-        let tokenizer = read_tokenizer(&dir)?;
+        let tokenizer = read_tokenizer(dir)?;
         if let Some(t) = &tokenizer {
             t.check_vocab(&config)?;
         }
-        let engine = Engine::new(config, weights, args.backend.map(BackendKind::from)).await?;
+        let engine = Engine::new(config, weights, backend).await?;
         Ok((engine, tokenizer, objective))
     }
 
@@ -478,16 +490,16 @@ mod cli {
         TextTokenizer::from_json(&read_text(&path)?).map(Some)
     }
 
-    fn read_bytes(path: &Path) -> Result<Vec<u8>> {
+    pub(crate) fn read_bytes(path: &Path) -> Result<Vec<u8>> {
         std::fs::read(path).map_err(|e| Error::Model(format!("cannot read {}: {e}", path.display())))
     }
 
-    fn read_text(path: &Path) -> Result<String> {
+    pub(crate) fn read_text(path: &Path) -> Result<String> {
         String::from_utf8(read_bytes(path)?).map_err(|_| Error::Model(format!("{} is not UTF-8 text", path.display())))
     }
 
     /// `--model`, or `www/models/default` found above the current directory or the executable.
-    fn model_dir(given: Option<&Path>) -> Result<PathBuf> {
+    pub(crate) fn model_dir(given: Option<&Path>) -> Result<PathBuf> {
         if let Some(dir) = given {
             if !dir.is_dir() {
                 return Err(Error::Model(format!("model directory {} does not exist", dir.display())));

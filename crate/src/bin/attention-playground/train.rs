@@ -2,7 +2,9 @@
 //! threads and a progress bar, and write a model folder the engine loads
 //! (`config.json`, `model.safetensors`, `tokenizer.json`) plus `training-log.json`.
 //! `--objective masked-tokens` trains the BERT-style encoder instead of the GPT: the same
-//! blocks, the bidirectional mask and BERT's fill-in-the-blank objective.
+//! blocks, the bidirectional mask and BERT's fill-in-the-blank objective. `--arch gru` trains
+//! the recurrent net of the lessons' chapter 3 instead, on the same data pipeline with a given
+//! tokenizer (see `train_rnn.rs`).
 
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -38,6 +40,13 @@ pub struct Args {
     /// bidirectional attention, BERT's 15 % / 80-10-10 masking, loss on the masked positions).
     #[arg(long, value_enum, default_value_t = ObjectiveArg::NextToken)]
     pub objective: ObjectiveArg,
+    /// The model: a GPT-2 transformer, or a GRU (a recurrent net; next token only, needs
+    /// `--tokenizer`, uses `--n-embd`, `--n-hidden` and `--n-positions` as its training length).
+    #[arg(long, value_enum, default_value_t = ArchArg::Gpt)]
+    pub arch: ArchArg,
+    /// H: the GRU's hidden state width (`--arch gru` only).
+    #[arg(long, default_value_t = 128)]
+    pub n_hidden: usize,
     /// Do not train: only rewrite the model card (README.md) from the files already in `--out`.
     #[arg(long)]
     pub card_only: bool,
@@ -100,14 +109,27 @@ pub struct Args {
 }
 
 #[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ArchArg {
+    Gpt,
+    Gru,
+}
+
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ObjectiveArg {
     NextToken,
     MaskedTokens,
 }
 
 pub fn run(mut args: Args) -> Result<()> {
+    let gru = args.arch == ArchArg::Gru;
     if args.card_only {
+        if gru {
+            return crate::train_rnn::write_card(&args.out);
+        }
         return write_model_card(&args.out, args.card_notes.as_deref(), args.val_fraction);
+    }
+    if gru && (args.objective != ObjectiveArg::NextToken || args.tokenizer.is_none()) {
+        return Err(Error::Input("--arch gru learns the next token with a given tokenizer: pass --tokenizer (e.g. the GPT's)".into()));
     }
     if args.prompts.is_empty() {
         args.prompts = match args.objective {
@@ -143,8 +165,15 @@ pub fn run(mut args: Args) -> Result<()> {
             train_tokenizer(tokenizer_mix(&train_parts).into_iter().flat_map(str::lines), alphabet, args.vocab_size)?
         }
     };
-    let tokenizer_path = args.out.join("tokenizer.json");
-    tokenizer.save(&tokenizer_path, false).map_err(|e| Error::Tokenizer(format!("{}: {e}", tokenizer_path.display())))?;
+    // The GRU reads the given tokenizer where it is (its config.json says where), no copy.
+    let tokenizer_path = match (&args.tokenizer, gru) {
+        (Some(given), true) => given.clone(),
+        _ => {
+            let path = args.out.join("tokenizer.json");
+            tokenizer.save(&path, false).map_err(|e| Error::Tokenizer(format!("{}: {e}", path.display())))?;
+            path
+        }
+    };
     let vocab_size = tokenizer.get_vocab_size(true);
     // The engine's view of the same tokenizer, for the samples and the newline.
     let text_tokenizer = TextTokenizer::from_bytes(&std::fs::read(&tokenizer_path).map_err(|e| io_error(&tokenizer_path, e))?)?;
@@ -159,6 +188,9 @@ pub fn run(mut args: Args) -> Result<()> {
     if !args.windows_anywhere {
         let newline = newline_id(&text_tokenizer)?;
         data = data.at_line_starts(newline);
+    }
+    if gru {
+        return crate::train_rnn::run(&args, &data, &text_tokenizer, &tokenizer_path);
     }
 
     let (objective, train_objective) = match args.objective {
@@ -325,7 +357,7 @@ fn sample_prompts(trainer: &Trainer, objective: &Objective, tokenizer: &TextToke
         .collect()
 }
 
-fn format_losses(losses: &[f32]) -> String {
+pub(crate) fn format_losses(losses: &[f32]) -> String {
     losses.iter().map(|l| format!("{l:.3}")).collect::<Vec<_>>().join(" / ")
 }
 
