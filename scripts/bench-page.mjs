@@ -7,6 +7,7 @@
 // node scripts/bench-page.mjs OUT.json [BACKEND…]   (default: scalar simd gpu)
 
 import fs from 'node:fs';
+import { pathToFileURL } from 'node:url';
 import * as h from '../tests/e2e/harness.mjs';
 
 const EDITS = 100;
@@ -33,7 +34,7 @@ async function navigation(env, query) {
 }
 
 /** The longest start of TEXT (whole words) the model reads in at most `max` tokens. */
-async function textOf(page, max) {
+export async function textOf(page, max) {
   let words = TEXT.split(' ');
   for (;;) {
     const text = words.join(' ');
@@ -46,7 +47,7 @@ async function textOf(page, max) {
 }
 
 /** Type and delete one character at the end, EDITS times; ms from the input event to the bars updated. */
-const keystrokes = (page, edits) => page.evaluate(async (n) => {
+export const keystrokes = (page, edits) => page.evaluate(async (n) => {
   const input = document.querySelector('#text-input');
   const bars = document.querySelector('#bars');
   const times = [];
@@ -67,7 +68,7 @@ const keystrokes = (page, edits) => page.evaluate(async (n) => {
   return times;
 }, edits);
 
-const quantile = (xs, q) => {
+export const quantile = (xs, q) => {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.floor(q * s.length))];
 };
@@ -91,27 +92,30 @@ async function measure(env, backend) {
   };
 }
 
-const out = process.argv[2] || 'bench-page.json';
-const wanted = process.argv.length > 3 ? process.argv.slice(3) : ['scalar', 'simd', 'gpu'];
-const results = [];
-let env = await h.start();
-const chromium = await env.context.browser()?.version?.() ?? null;
-for (const backend of wanted.filter((b) => b !== 'gpu')) results.push(await measure(env, backend));
-await env.stop();
-if (wanted.includes('gpu')) {
-  env = await h.start({ webgpu: true });
-  try {
-    results.push(await measure(env, 'gpu'));
-  } catch (e) {
-    results.push({ backend: 'gpu', error: String(e.message || e) });
-  }
+/** Run as a script (not imported by scripts/profile-keystroke.mjs). */
+if (import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const out = process.argv[2] || 'bench-page.json';
+  const wanted = process.argv.length > 3 ? process.argv.slice(3) : ['scalar', 'simd', 'gpu'];
+  const results = [];
+  let env = await h.start();
+  const chromium = await env.context.browser()?.version?.() ?? null;
+  for (const backend of wanted.filter((b) => b !== 'gpu')) results.push(await measure(env, backend));
   await env.stop();
-}
+  if (wanted.includes('gpu')) {
+    env = await h.start({ webgpu: true });
+    try {
+      results.push(await measure(env, 'gpu'));
+    } catch (e) {
+      results.push({ backend: 'gpu', error: String(e.message || e) });
+    }
+    await env.stop();
+  }
 
-console.log('backend  ran on   tokens  keystroke→bars median / p95   first probabilities cold / warm');
-for (const r of results) {
-  if (r.error) { console.log(`${r.backend.padEnd(8)} ${r.error}`); continue; }
-  console.log(`${r.backend.padEnd(8)} ${r.ran_on.padEnd(8)} ${r.tokens.padEnd(7)} ${r.keystroke_median_ms.toFixed(1).padStart(8)} / ${r.keystroke_p95_ms.toFixed(1)} ms`
-    + `            ${r.first_probabilities_cold_ms.toFixed(0)} / ${r.first_probabilities_warm_ms.toFixed(0)} ms${r.adapter ? `  (${r.adapter})` : ''}`);
+  console.log('backend  ran on   tokens  keystroke→bars median / p95   first probabilities cold / warm');
+  for (const r of results) {
+    if (r.error) { console.log(`${r.backend.padEnd(8)} ${r.error}`); continue; }
+    console.log(`${r.backend.padEnd(8)} ${r.ran_on.padEnd(8)} ${r.tokens.padEnd(7)} ${r.keystroke_median_ms.toFixed(1).padStart(8)} / ${r.keystroke_p95_ms.toFixed(1)} ms`
+      + `            ${r.first_probabilities_cold_ms.toFixed(0)} / ${r.first_probabilities_warm_ms.toFixed(0)} ms${r.adapter ? `  (${r.adapter})` : ''}`);
+  }
+  fs.writeFileSync(out, JSON.stringify({ clock: 'wall, inside the page', chromium, edits: EDITS, results }, null, 2));
 }
-fs.writeFileSync(out, JSON.stringify({ clock: 'wall, inside the page', chromium, edits: EDITS, results }, null, 2));

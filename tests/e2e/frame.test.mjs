@@ -10,7 +10,7 @@ let env;
 before(async () => { env = await h.start(); });
 after(async () => { await env?.stop(); });
 
-/** Count 2-D canvas drawing per canvas (by id, else "thumb"), and per animation frame. */
+/** Count 2-D canvas drawing per canvas (by id, else "strip" or "thumb"), and per animation frame. */
 const watchCanvases = (page) => page.evaluate(() => {
   const draws = { byCanvas: {}, perFrame: [] };
   let frame = 0;
@@ -21,7 +21,7 @@ const watchCanvases = (page) => page.evaluate(() => {
   for (const method of ['fillRect', 'drawImage', 'putImageData', 'fillText']) {
     const original = proto[method];
     proto[method] = function (...args) {
-      const name = this.canvas.id || 'thumb';
+      const name = this.canvas.id || (this.canvas.classList.contains('strip') ? 'strip' : 'thumb');
       if (counted.get(this.canvas) !== frame) {
         counted.set(this.canvas, frame);
         draws.byCanvas[name] = (draws.byCanvas[name] || 0) + 1;

@@ -4,7 +4,7 @@
 // [MASK]'s fill-in candidates as bars instead (the encoder does not write on).
 
 import { t } from '../i18n.js';
-import { candidateLabel, changeTracker, el, fmt, percent, proseLabel, tokenLabel } from './dom.js';
+import { candidateLabel, changeTracker, el, fmt, keepChildren, percent, proseLabel, tokenLabel, update } from './dom.js';
 
 /** Above this temperature, generated text is likely babble: suggest going lower. */
 const BABBLE_TEMPERATURE = 0.5;
@@ -41,47 +41,49 @@ export function mountNext(root, actions) {
     return { ...parts, li: el('li', {}, parts.token, el('span', { className: 'bar-track' }, parts.fill), parts.value) };
   }
   function setBar(bar, { className, title = '', id, probability, label, shown }) {
-    bar.li.className = className;
-    bar.li.title = title;
+    update(bar.li, { className, title });
     if (id == null) delete bar.li.dataset.id;
-    else bar.li.dataset.id = String(id);
-    bar.li.dataset.probability = String(probability);
-    bar.token.textContent = label;
-    bar.fill.style.width = `${(probability * 100).toFixed(2)}%`;
-    bar.value.textContent = shown;
+    else update(bar.li.dataset, { id: String(id) });
+    update(bar.li.dataset, { probability: String(probability) });
+    update(bar.token, { textContent: label });
+    update(bar.fill.style, { width: `${(probability * 100).toFixed(2)}%` });
+    update(bar.value, { textContent: shown });
     return bar.li;
   }
 
   const changed = changeTracker();
+  const generatedChanged = changeTracker();
   return (state) => {
     const tr = (key, params) => t(state.lang, key, params);
     const encoder = Boolean(state.model?.mask_token);
-    $('#next-title').dataset.i18n = encoder ? 'fill.title' : 'next.title';
-    $('#next-title').textContent = tr($('#next-title').dataset.i18n);
-    fills.hidden = !encoder;
-    for (const node of gptOnly) node.hidden = encoder;
-    $('#about-model a').setAttribute('href', `models/${encoder ? 'encoder' : 'default'}/README.md`);
+    // Most of this is the same from one keystroke to the next: only what differs is written.
+    update($('#next-title').dataset, { i18n: encoder ? 'fill.title' : 'next.title' });
+    update($('#next-title'), { textContent: tr($('#next-title').dataset.i18n) });
+    update(fills, { hidden: !encoder });
+    for (const node of gptOnly) update(node, { hidden: encoder });
+    const card = `models/${encoder ? 'encoder' : 'default'}/README.md`;
+    if ($('#about-model a').getAttribute('href') !== card) $('#about-model a').setAttribute('href', card);
     if (encoder) {
-      $('#generated').hidden = true;
+      update($('#generated'), { hidden: true });
       const m = state.model;
-      $('#about-model-text').textContent = tr('about.encoder.text', { layers: m.n_layer, heads: m.n_head, c: m.n_embd, vocab: m.vocab_size });
+      update($('#about-model-text'), { textContent: tr('about.encoder.text', { layers: m.n_layer, heads: m.n_head, c: m.n_embd, vocab: m.vocab_size }) });
       renderFills(state, tr);
       return;
     }
     for (const { input, output, field, show } of sliders) {
       if (Number(input.value) !== state[field]) input.value = String(state[field]);
-      output.textContent = show(state[field], tr);
+      update(output, { textContent: show(state[field], tr) });
     }
-    if (root.activeElement !== seed) seed.value = String(state.seed);
-    $('#generate').hidden = state.generating;
-    $('#stop').hidden = !state.generating;
+    if (root.activeElement !== seed) update(seed, { value: String(state.seed) });
+    update($('#generate'), { hidden: state.generating });
+    update($('#stop'), { hidden: !state.generating });
     const tokens = state.tokens;
     const full = tokens && state.model && (tokens.truncated || tokens.ids.length >= state.model.n_positions);
-    $('#generate').disabled = !state.next || full;
+    update($('#generate'), { disabled: !state.next || full });
     if (state.model) {
       const m = state.model;
-      $('#about-model-text').textContent = tr('about.text', {
-        layers: m.n_layer, heads: m.n_head, c: m.n_embd, vocab: m.vocab_size, context: m.n_positions,
+      update($('#about-model-text'), {
+        textContent: tr('about.text', { layers: m.n_layer, heads: m.n_head, c: m.n_embd, vocab: m.vocab_size, context: m.n_positions }),
       });
     }
     renderGenerated(state, tr);
@@ -95,10 +97,8 @@ export function mountNext(root, actions) {
       $('#softmax-table').replaceChildren();
       return;
     }
-    $('#next-caption').textContent = tr('next.caption', {
-      last: proseLabel(tokens.display[tokens.ids.length - 1]),
-      vocab: next.vocab,
-      n: next.rows.length,
+    update($('#next-caption'), {
+      textContent: tr('next.caption', { last: proseLabel(tokens.display[tokens.ids.length - 1]), vocab: next.vocab, n: next.rows.length }),
     });
     const part = tr('tokens.part');
     const items = next.rows.map((row, i) => setBar(barNodes[i] ??= makeBar(), {
@@ -116,9 +116,10 @@ export function mountNext(root, actions) {
       // Without top-k/top-p every other token keeps a (maybe tiny) probability.
       shown: percent(next.others, next.others > 0 || (state.topK === 0 && state.topP >= 1)),
     }));
-    if (items.length !== bars.children.length || items.some((n, i) => bars.children[i] !== n)) bars.replaceChildren(...items);
-    $('#next-shown').textContent = [tr('next.shown', { sum: percent(next.shown), n: next.rows.length }), full ? tr('next.full') : '']
-      .filter(Boolean).join(' ');
+    keepChildren(bars, items);
+    update($('#next-shown'), {
+      textContent: [tr('next.shown', { sum: percent(next.shown), n: next.rows.length }), full ? tr('next.full') : ''].filter(Boolean).join(' '),
+    });
 
     // Rows are ranked by scaled logit, so the first holds the largest, which exp subtracts; a
     // kept row's exp ÷ probability is the softmax denominator Σ over the kept tokens.
@@ -167,8 +168,8 @@ export function mountNext(root, actions) {
   function renderGenerated(state, tr) {
     const box = $('#generated');
     const run = state.generated;
-    box.hidden = !run || run.tokens.length === 0 || run.text !== state.text;
-    if (box.hidden) return;
+    update(box, { hidden: !run || run.tokens.length === 0 || run.text !== state.text });
+    if (box.hidden || !generatedChanged(run, state.lang)) return;
     box.querySelector('.generated-tokens').replaceChildren(
       el('span', { className: 'generated-label', textContent: tr('next.generated') }),
       ...run.tokens.map((token) => el('span', { className: 'sampled' },
