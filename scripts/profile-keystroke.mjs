@@ -113,7 +113,8 @@ await env.stop();
 
 const per = (ms) => (ms / edits).toFixed(2).padStart(7);
 console.log(`${edits} edits at ${total}–${total + 1} tokens, ${nodes} elements on the page; root ${path.relative(process.cwd(), root) || '.'}`);
-console.log(`keystroke → bars while traced: median ${quantile(times, 0.5).toFixed(1)} ms, p95 ${quantile(times, 0.95).toFixed(1)} ms`);
+console.log(`keystroke → bars while traced: median ${quantile(times.bars, 0.5).toFixed(1)} ms, p95 ${quantile(times.bars, 0.95).toFixed(1)} ms;`
+  + ` → frame rendered: ${quantile(times.rendered, 0.5).toFixed(1)} / ${quantile(times.rendered, 0.95).toFixed(1)} ms`);
 console.log('\nmain thread, ms per edit (self time):');
 const { totals, others } = mainThreadTime(events);
 const largest = (o, n) => Object.entries(o).sort((a, b) => b[1] - a[1]).slice(0, n);

@@ -20,23 +20,57 @@ export const VIEW_SECTIONS = {
   mask: ['#mask', mountMask],
 };
 
+/**
+ * A view's section more than this far outside the viewport is "far": it redraws in the frame
+ * after the one that shows the others (distill's figures prepare a viewport ahead, likewise).
+ * A keystroke's frame then holds only the views the learner can see; and a far section that
+ * scrolls near redraws at once.
+ */
+const NEAR_MARGIN = '100% 0px';
+
 /** Returns the function that stops the views from redrawing (the playground is going away). */
 export function mountViews(root, store, actions, { page = true } = {}) {
-  const mounts = Object.values(VIEW_SECTIONS).filter(([section]) => root.querySelector(section)).map(([, mount]) => mount);
-  const renders = [mountShell(root, actions, { page }), ...mounts.map((mount) => mount(root, actions))];
+  const mounted = Object.values(VIEW_SECTIONS).map(([selector, mount]) => [root.querySelector(selector), mount]).filter(([section]) => section);
+  const views = [
+    { section: null, render: mountShell(root, actions, { page }) },
+    ...mounted.map(([section, mount]) => ({ section, render: mount(root, actions) })),
+  ];
+  const far = new Set(); // sections, as the observer last saw them
   let frame = 0;
-  // A view that must read the layout (a scroll position, a size) returns a function that does,
-  // run once every view has written: the frame then lays out once, not once per view.
-  const render = () => {
-    frame = 0;
+  let farFrame = 0;
+  // A view that must read the layout (a scroll position, a size) or paint a canvas returns a
+  // function that does, run once every view has written: the frame then lays out once.
+  const draw = (list) => {
     const state = store.get();
-    const reads = renders.map((r) => r(state)).filter((read) => typeof read === 'function');
+    const reads = list.map((view) => view.render(state)).filter((read) => typeof read === 'function');
     for (const read of reads) read();
   };
-  const unsubscribe = store.subscribe(() => { if (!frame) frame = requestAnimationFrame(render); });
-  render();
+  const renderFar = () => {
+    farFrame = 0;
+    // A frame that also brings new data to the near views is theirs: wait for a quieter one.
+    if (frame) { farFrame = requestAnimationFrame(renderFar); return; }
+    draw(views.filter((view) => far.has(view.section)));
+  };
+  const render = () => {
+    frame = 0;
+    draw(views.filter((view) => !far.has(view.section)));
+    if (far.size && !farFrame) farFrame = requestAnimationFrame(renderFar);
+  };
+  const request = () => { if (!frame) frame = requestAnimationFrame(render); };
+  const observer = new IntersectionObserver((entries) => {
+    for (const entry of entries) {
+      if (entry.isIntersecting) far.delete(entry.target);
+      else far.add(entry.target);
+    }
+    request();
+  }, { rootMargin: NEAR_MARGIN });
+  for (const view of views) if (view.section) observer.observe(view.section);
+  const unsubscribe = store.subscribe(request);
+  draw(views);
   return () => {
     unsubscribe();
+    observer.disconnect();
     cancelAnimationFrame(frame);
+    cancelAnimationFrame(farFrame);
   };
 }

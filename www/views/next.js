@@ -46,7 +46,7 @@ export function mountNext(root, actions) {
     else update(bar.li.dataset, { id: String(id) });
     update(bar.li.dataset, { probability: String(probability) });
     update(bar.token, { textContent: label });
-    update(bar.fill.style, { width: `${(probability * 100).toFixed(2)}%` });
+    update(bar.fill.style, { transform: `scaleX(${probability.toFixed(4)})` });
     update(bar.value, { textContent: shown });
     return bar.li;
   }
@@ -160,7 +160,7 @@ export function mountNext(root, actions) {
         dataset: { id: String(c.id), probability: String(c.probability) },
       },
       el('span', { className: 'bar-token', textContent: candidateLabel(c.text, false, part) }),
-      el('span', { className: 'bar-track' }, el('span', { className: 'bar-fill', style: { width: `${(c.probability * 100).toFixed(2)}%` } })),
+      el('span', { className: 'bar-track' }, el('span', { className: 'bar-fill', style: { transform: `scaleX(${c.probability.toFixed(4)})` } })),
       el('span', { className: 'bar-value', textContent: percent(c.probability, true) })))))));
   }
 
