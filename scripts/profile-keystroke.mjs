@@ -117,6 +117,7 @@ console.log(`keystroke → bars while traced: median ${quantile(times.bars, 0.5)
   + ` → frame rendered: ${quantile(times.rendered, 0.5).toFixed(1)} / ${quantile(times.rendered, 0.95).toFixed(1)} ms`);
 console.log('\nmain thread, ms per edit (self time):');
 const { totals, others } = mainThreadTime(events);
+if (Object.values(totals).reduce((a, b) => a + b, 0) < edits) console.log('  (the trace came back nearly empty: run again)');
 const largest = (o, n) => Object.entries(o).sort((a, b) => b[1] - a[1]).slice(0, n);
 for (const [group, ms] of largest(totals, 10)) console.log(`  ${group.padEnd(10)} ${per(ms)}`);
 console.log(`  (other: ${largest(others, 4).map(([name, ms]) => `${name} ${per(ms).trim()}`).join(', ')})`);

@@ -28,13 +28,17 @@ function headWeights(weights, model, count, layer, head) {
   return weights.subarray(start, start + size);
 }
 
-/** A count × count picture's pixels, kept between draws (every picture of a pass has the same count). */
+/**
+ * The pixels of the pictures, one per cell, in a square kept between draws: it grows (in steps of
+ * 16 cells) and never shrinks, so typing around a length does not make a new one every time.
+ */
 let scratch = null;
 function cellsCanvas(count) {
-  if (scratch?.count !== count) {
-    const canvas = new OffscreenCanvas(count, count);
-    const image = new ImageData(count, count);
-    scratch = { count, canvas, g: canvas.getContext('2d'), image, pixels: new Uint32Array(image.data.buffer) };
+  if (!scratch || scratch.size < count) {
+    const size = Math.ceil(count / 16) * 16;
+    const canvas = new OffscreenCanvas(size, size);
+    const image = new ImageData(size, size);
+    scratch = { size, canvas, g: canvas.getContext('2d'), image, pixels: new Uint32Array(image.data.buffer) };
   }
   return scratch;
 }
@@ -48,13 +52,13 @@ function cellsCanvas(count) {
 function paintCells(g, x0, y0, cell, gap, count, pixel) {
   const cells = cellsCanvas(count);
   for (let i = 0; i < count; i++) {
-    for (let j = 0; j < count; j++) cells.pixels[i * count + j] = pixel(i, j);
+    for (let j = 0; j < count; j++) cells.pixels[i * cells.size + j] = pixel(i, j);
   }
-  cells.g.putImageData(cells.image, 0, 0);
+  cells.g.putImageData(cells.image, 0, 0, 0, 0, count, count);
   g.save();
   g.setTransform(1, 0, 0, 1, 0, 0);
   g.imageSmoothingEnabled = false;
-  g.drawImage(cells.canvas, x0, y0, cell * count, cell * count);
+  g.drawImage(cells.canvas, 0, 0, count, count, x0, y0, cell * count, cell * count);
   if (gap > 0) {
     for (let k = 1; k <= count; k++) {
       g.clearRect(x0 + k * cell - gap, y0, gap, cell * count);
