@@ -149,3 +149,39 @@ test('the step table is updated, not rebuilt: a focused key button, the table’
   assert.equal(await top(), seen);
   assert.deepEqual(page.errors, []);
 });
+
+test('a keystroke’s frame redraws the views in sight; a view a viewport away follows in the next frame', async () => {
+  const page = await h.open(env, '', { width: 1280, height: 800 });
+  await h.type(page, 'Tom likes apples and Mary');
+  // The animation frame (its timestamp) in which the bars were written and the heatmap drawn.
+  const frames = (edit) => page.evaluate(async (text) => {
+    const seen = {};
+    const frame = () => document.timeline.currentTime;
+    const observer = new MutationObserver(() => { seen.bars ??= frame(); });
+    observer.observe(document.querySelector('#bars'), { subtree: true, childList: true, characterData: true, attributes: true });
+    const proto = CanvasRenderingContext2D.prototype;
+    const original = proto.drawImage;
+    proto.drawImage = function (...args) {
+      if (this.canvas.id === 'heatmap') seen.heatmap ??= frame();
+      return original.apply(this, args);
+    };
+    window.__playground.actions.set({ text });
+    await window.__playground.settle();
+    await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
+    observer.disconnect();
+    proto.drawImage = original;
+    return seen;
+  }, edit);
+
+  // Typing at the top: the attention pictures (more than a viewport below) wait a frame.
+  const typing = await frames('Tom likes apples and Mary likes');
+  assert.ok(typing.bars && typing.heatmap, JSON.stringify(typing));
+  assert.ok(typing.heatmap > typing.bars, `the heatmap drew after the bars' frame: ${JSON.stringify(typing)}`);
+
+  // Looking at the pictures: they redraw in the bars' frame (the bars are near too, a viewport up).
+  await page.$eval('#maps', (n) => n.scrollIntoView());
+  await h.settle(page);
+  const looking = await frames('Tom likes apples and Mary likes pears');
+  assert.equal(looking.heatmap, looking.bars, JSON.stringify(looking));
+  assert.deepEqual(page.errors, []);
+});
