@@ -29,6 +29,12 @@ export function update(node, props) {
   return node;
 }
 
+/** Set attributes (aria-*, SVG geometry, …) in place, writing only those that differ. Returns the element. */
+export function setAttributes(node, attrs) {
+  for (const [key, value] of Object.entries(attrs)) if (node.getAttribute(key) !== String(value)) node.setAttribute(key, String(value));
+  return node;
+}
+
 /**
  * Make `children` (elements) the element's children, in that order, touching only what differs
  * after their common start: a text that grows at its end re-inserts nothing before the change,

@@ -4,7 +4,7 @@
 
 import { t } from '../i18n.js';
 import { VIRIDIS_PIXELS, level, rgbPixel, viridis, legend } from '../colors.js';
-import { changeTracker, el, fmt, proseLabel, tokenLabel, touchScreen, update } from './dom.js';
+import { changeTracker, el, fmt, proseLabel, setAttributes, tokenLabel, touchScreen, update } from './dom.js';
 
 const SVG = 'http://www.w3.org/2000/svg';
 const MASKED = '#d9d7d0';
@@ -16,10 +16,6 @@ const svg = (tag, attrs = {}) => {
   setAttributes(node, attrs);
   return node;
 };
-/** Set an SVG element's attributes, writing only those that changed. */
-function setAttributes(node, attrs) {
-  for (const [k, v] of Object.entries(attrs)) if (node.getAttribute(k) !== String(v)) node.setAttribute(k, String(v));
-}
 
 /** The (T, T) weights of one head, as a view into the flat (L, NH, T, T) array. */
 function headWeights(weights, model, count, layer, head) {

@@ -4,7 +4,7 @@
 // [MASK]'s fill-in candidates as bars instead (the encoder does not write on).
 
 import { t } from '../i18n.js';
-import { candidateLabel, changeTracker, el, fmt, keepChildren, percent, proseLabel, tokenLabel, update } from './dom.js';
+import { candidateLabel, changeTracker, el, fmt, keepChildren, percent, proseLabel, setAttributes, tokenLabel, update } from './dom.js';
 
 /** The softmax table's columns and how many of the top rows it writes out. */
 const SOFTMAX_COLUMNS = ['next.col.token', 'next.col.logit', 'next.col.scaled', 'next.col.exp', 'next.col.prob'];
@@ -74,8 +74,7 @@ export function mountNext(root, actions) {
     update($('#next-title'), { textContent: tr($('#next-title').dataset.i18n) });
     update(fills, { hidden: !encoder });
     for (const node of gptOnly) update(node, { hidden: encoder });
-    const card = `models/${encoder ? 'encoder' : 'default'}/README.md`;
-    if ($('#about-model a').getAttribute('href') !== card) $('#about-model a').setAttribute('href', card);
+    setAttributes($('#about-model a'), { href: `models/${encoder ? 'encoder' : 'default'}/README.md` });
     if (encoder) {
       update($('#generated'), { hidden: true });
       const m = state.model;

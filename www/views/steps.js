@@ -4,7 +4,7 @@
 
 import { t } from '../i18n.js';
 import { absMax, viridis, viridisInk, legend } from '../colors.js';
-import { changeTracker, el, fmt, keepChildren, proseLabel, tokenLabel, touchScreen, update } from './dom.js';
+import { changeTracker, el, fmt, keepChildren, proseLabel, setAttributes, tokenLabel, touchScreen, update } from './dom.js';
 import { createStrip } from './strip.js';
 
 /** q; q·k; scale; mask; softmax; weighted sum of v. */
@@ -100,24 +100,16 @@ export function mountSteps(root, actions) {
   const heads = Object.fromEntries(COLUMNS.map(([key]) => [key, el('th', { scope: 'col' })]));
   const rows = [];
 
-  /** Row j of the table: its cells are made as the steps first show them. */
+  /** Row j of the table, made when the text first has j + 1 tokens: a cell per column, shown as the steps reach it. */
   function tableRow(j) {
     if (rows[j]) return rows[j];
-    const cell = (key, tag = 'td') => el(tag, { dataset: { col: key.split('.').pop(), key: String(j) } });
     const button = el('button', { type: 'button', className: 'key-button' });
     button.addEventListener('click', () => actions.set({ detailKey: j }));
     const k = createStrip();
     const v = createStrip();
     const weight = el('span', { className: 'weight' });
-    const cells = {
-      'steps.col.key': cell('steps.col.key', 'th'),
-      'steps.col.k': cell('steps.col.k'),
-      'steps.col.score': cell('steps.col.score'),
-      'steps.col.scaled': cell('steps.col.scaled'),
-      'steps.col.masked': cell('steps.col.masked'),
-      'steps.col.weight': cell('steps.col.weight'),
-      'steps.col.v': cell('steps.col.v'),
-    };
+    const cells = Object.fromEntries(COLUMNS.map(([key]) => [key,
+      el(key === 'steps.col.key' ? 'th' : 'td', { dataset: { col: key.split('.').pop(), key: String(j) } })]));
     cells['steps.col.k'].append(k.node);
     cells['steps.col.weight'].append(weight);
     cells['steps.col.v'].append(v.node);
@@ -136,7 +128,7 @@ export function mountSteps(root, actions) {
       update(b, { textContent: `${i + 1}. ${tr(`step.${i}.name`)}` });
       b.classList.toggle('current', i === state.step);
       b.classList.toggle('done', i < state.step);
-      if (b.getAttribute('aria-current') !== (i === state.step ? 'step' : 'false')) b.setAttribute('aria-current', i === state.step ? 'step' : 'false');
+      setAttributes(b, { 'aria-current': i === state.step ? 'step' : 'false' });
     });
     update($('#step-of'), { textContent: tr('steps.of', { n: state.step + 1, total: STEP_COUNT }) });
     update($('#step-prev'), { disabled: state.step === 0 });

@@ -5,7 +5,7 @@
 // Hovering a cell reads its place (from 1) and exact value, as a tooltip.
 
 import { DIVERGING_PIXELS, level } from '../colors.js';
-import { el, fmt } from './dom.js';
+import { el, fmt, setAttributes } from './dom.js';
 
 /**
  * A strip made once and redrawn in place: `strip.node` is the element to insert,
@@ -23,7 +23,7 @@ export function createStrip(className = '') {
     node,
     show(values, limit, label) {
       shown = values;
-      if (node.getAttribute('aria-label') !== label) node.setAttribute('aria-label', label);
+      setAttributes(node, { 'aria-label': label });
       const n = values.length;
       if (n === 0) return;
       if (node.title) node.title = ''; // the value under the pointer is the old one

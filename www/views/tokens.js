@@ -4,7 +4,7 @@
 
 import { t } from '../i18n.js';
 import { chipColour } from '../colors.js';
-import { changeTracker, el, keepChildren, tokenLabel, update } from './dom.js';
+import { changeTracker, el, keepChildren, setAttributes, tokenLabel, update } from './dom.js';
 
 // The brief's sentence, a translation in progress (the default model was trained on
 // `Chinese | English` pairs: watch the English attend back to the Chinese), and plain English.
@@ -87,7 +87,7 @@ export function mountTokens(root, actions) {
     const focus = state.steps ? state.steps.focus : -1;
     next.forEach((c, i) => {
       c.node.classList.toggle('focused', i === focus);
-      if (c.node.getAttribute('aria-pressed') !== String(i === focus)) c.node.setAttribute('aria-pressed', String(i === focus));
+      setAttributes(c.node, { 'aria-pressed': i === focus });
     });
 
     const parts = [tr('tokens.count', { n: tokens.ids.length })];
