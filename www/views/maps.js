@@ -189,7 +189,7 @@ export function mountMaps(root, actions) {
   const lineGroup = svg('g');
   const labelGroup = svg('g');
   lines.append(lineGroup, labelGroup);
-  const rows = []; // per token: { line, title, query, key }
+  const lineRows = []; // per token: { line, title, query, key }
   function drawLines(state) {
     const { weights, tokens, model, steps } = state;
     const count = tokens.ids.length;
@@ -197,12 +197,12 @@ export function mountMaps(root, actions) {
     const row = 26;
     const width = 320;
     setAttributes(lines, { viewBox: `0 0 ${width} ${row * count + 10}`, width, height: row * count + 10 });
-    while (rows.length < count) {
+    while (lineRows.length < count) {
       const r = { line: svg('line', { x1: 110, x2: 210, 'stroke-linecap': 'round' }), title: svg('title'), query: svg('text', { x: 104, 'text-anchor': 'end' }), key: svg('text', { x: 216, 'text-anchor': 'start' }) };
       r.line.append(r.title);
-      rows.push(r);
+      lineRows.push(r);
     }
-    for (const [j, r] of rows.entries()) {
+    for (const [j, r] of lineRows.entries()) {
       if (j >= count) {
         if (r.line.isConnected) { r.line.remove(); r.query.remove(); r.key.remove(); }
         continue;
@@ -288,7 +288,7 @@ export function mountMaps(root, actions) {
       thumbs = null;
       gridChanged(null);
       grid.replaceChildren();
-      for (const r of rows) { r.line.remove(); r.query.remove(); r.key.remove(); }
+      for (const r of lineRows) { r.line.remove(); r.query.remove(); r.key.remove(); }
       canvas.width = 0;
       return;
     }
