@@ -150,15 +150,16 @@ test('the step table is updated, not rebuilt: a focused key button, the table’
   assert.deepEqual(page.errors, []);
 });
 
-test('a keystroke’s frame redraws the views in sight; a view a viewport away follows in the next frame', async () => {
+test('a keystroke’s frame redraws the views in sight; a view out of sight follows in the next frame', async () => {
   const page = await h.open(env, '', { width: 1280, height: 800 });
   await h.type(page, 'Tom likes apples and Mary');
-  // The animation frame (its timestamp) in which the bars were written and the heatmap drawn.
+  // The animation frames (their timestamps) after the engine's answer reached the store, and in
+  // which the heatmap drew.
   const frames = (edit) => page.evaluate(async (text) => {
     const seen = {};
     const frame = () => document.timeline.currentTime;
-    const observer = new MutationObserver(() => { seen.bars ??= frame(); });
-    observer.observe(document.querySelector('#bars'), { subtree: true, childList: true, characterData: true, attributes: true });
+    // Every change of the store asks for the next frame; the last change is the engine's answer.
+    const unsubscribe = window.__playground.store.subscribe(() => requestAnimationFrame(() => { seen.answered = frame(); }));
     const proto = CanvasRenderingContext2D.prototype;
     const original = proto.drawImage;
     proto.drawImage = function (...args) {
@@ -168,20 +169,20 @@ test('a keystroke’s frame redraws the views in sight; a view a viewport away f
     window.__playground.actions.set({ text });
     await window.__playground.settle();
     await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
-    observer.disconnect();
+    unsubscribe();
     proto.drawImage = original;
     return seen;
   }, edit);
 
-  // Typing at the top: the attention pictures (more than a viewport below) wait a frame.
+  // Typing at the top: the attention pictures (out of sight below) wait a frame.
   const typing = await frames('Tom likes apples and Mary likes');
-  assert.ok(typing.bars && typing.heatmap, JSON.stringify(typing));
-  assert.ok(typing.heatmap > typing.bars, `the heatmap drew after the bars' frame: ${JSON.stringify(typing)}`);
+  assert.ok(typing.answered && typing.heatmap, JSON.stringify(typing));
+  assert.ok(typing.heatmap > typing.answered, `the heatmap drew after the answer's frame: ${JSON.stringify(typing)}`);
 
-  // Looking at the pictures: they redraw in the bars' frame (the bars are near too, a viewport up).
+  // Looking at the pictures: they redraw in the answer's frame.
   await page.$eval('#maps', (n) => n.scrollIntoView());
   await h.settle(page);
   const looking = await frames('Tom likes apples and Mary likes pears');
-  assert.equal(looking.heatmap, looking.bars, JSON.stringify(looking));
+  assert.equal(looking.heatmap, looking.answered, JSON.stringify(looking));
   assert.deepEqual(page.errors, []);
 });

@@ -21,12 +21,12 @@ export const VIEW_SECTIONS = {
 };
 
 /**
- * A view's section more than this far outside the viewport is "far": it redraws in the frame
- * after the one that shows the others (distill's figures prepare a viewport ahead, likewise).
- * A keystroke's frame then holds only the views the learner can see; and a far section that
- * scrolls near redraws at once.
+ * A view whose section is out of sight redraws in the frame after the one that shows the
+ * others, so a keystroke's frame holds only what the learner can see (the text box and the bars,
+ * when typing at the top of the page). A section that scrolls into sight redraws at once; the
+ * margin has it current a little before.
  */
-const NEAR_MARGIN = '100% 0px';
+const NEAR_MARGIN = '10% 0px';
 
 /** Returns the function that stops the views from redrawing (the playground is going away). */
 export function mountViews(root, store, actions, { page = true } = {}) {
