@@ -1,12 +1,18 @@
 // The page half of scripts/bench.sh: in headless Chromium, for each backend (scalar wasm, SIMD
 // wasm, WebGPU on whatever adapter Chromium has), the time from a keystroke to the bars updated
-// in the frame that paints them (median and p95 over 100 edits at the end of a text of 63–64
-// tokens, the default model's whole context), and the time from navigation to the first
-// probabilities (cold, then warm HTTP cache). Wall-clock milliseconds measured inside the page.
+// (median and p95 over 100 edits at the end of a text of 60–64 tokens, the default model's whole
+// context), both to the view's write in the animation frame that shows it and to the end of that
+// frame's main-thread rendering; and the time from navigation to the first probabilities (cold,
+// then warm HTTP cache). Wall-clock milliseconds measured inside the page.
 //
 // node scripts/bench-page.mjs OUT.json [BACKEND…]   (default: scalar simd gpu)
+// node scripts/bench-page.mjs OUT.json --against REV [--rounds N]   (this page vs commit REV's, SIMD)
 
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import * as h from '../tests/e2e/harness.mjs';
 
 const EDITS = 100;
@@ -33,7 +39,7 @@ async function navigation(env, query) {
 }
 
 /** The longest start of TEXT (whole words) the model reads in at most `max` tokens. */
-async function textOf(page, max) {
+export async function textOf(page, max) {
   let words = TEXT.split(' ');
   for (;;) {
     const text = words.join(' ');
@@ -45,14 +51,25 @@ async function textOf(page, max) {
   }
 }
 
-/** Type and delete one character at the end, EDITS times; ms from the input event to the bars updated. */
-const keystrokes = (page, edits) => page.evaluate(async (n) => {
+/**
+ * Type and delete one character at the end, `edits` times. For each edit, ms from the input event
+ * to the bars updated (the view's write, inside the animation frame that shows it: `bars`), and
+ * to the end of that frame's main-thread rendering, i.e. its style, layout and paint too
+ * (`rendered`: a message posted from the frame runs once the frame is done).
+ */
+export const keystrokes = (page, edits) => page.evaluate(async (n) => {
   const input = document.querySelector('#text-input');
   const bars = document.querySelector('#bars');
-  const times = [];
+  const times = { bars: [], rendered: [] };
   for (let i = 0; i < n; i++) {
     const updated = new Promise((resolve) => {
-      const observer = new MutationObserver(() => { observer.disconnect(); resolve(performance.now()); });
+      const observer = new MutationObserver(() => {
+        observer.disconnect();
+        const written = performance.now();
+        const channel = new MessageChannel();
+        channel.port1.onmessage = () => resolve([written, performance.now()]);
+        channel.port2.postMessage(null);
+      });
       observer.observe(bars, { subtree: true, childList: true, characterData: true, attributes: true });
       setTimeout(() => { observer.disconnect(); resolve(null); }, 5000);
     });
@@ -60,14 +77,20 @@ const keystrokes = (page, edits) => page.evaluate(async (n) => {
     input.value = i % 2 === 0 ? `${input.value}s` : input.value.slice(0, -1);
     input.dispatchEvent(new Event('input', { bubbles: true }));
     const end = await updated;
-    if (end !== null) times.push(end - start);
+    if (end !== null) {
+      times.bars.push(end[0] - start);
+      times.rendered.push(end[1] - start);
+    }
     await window.__playground.settle();
-    await new Promise((r) => setTimeout(r, 20));
+    // A person's keystrokes come at any moment of the display's frame (16.7 ms at 60 Hz), and the
+    // wait for the next frame is part of the time: spread the edits evenly over that phase
+    // (golden-ratio steps) rather than always at the same distance from the last frame.
+    await new Promise((r) => setTimeout(r, 20 + ((i * 0.618034) % 1) * 16.7));
   }
   return times;
 }, edits);
 
-const quantile = (xs, q) => {
+export const quantile = (xs, q) => {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.floor(q * s.length))];
 };
@@ -85,33 +108,78 @@ async function measure(env, backend) {
   const worker = await page.evaluate(() => window.__playground.store.get().ms);
   await page.close();
   return {
-    backend, ran_on: status.kind, adapter: status.adapter, tokens: `${total}–${total + 1}`, edits: times.length,
-    keystroke_median_ms: quantile(times, 0.5), keystroke_p95_ms: quantile(times, 0.95),
+    backend, ran_on: status.kind, adapter: status.adapter, tokens: `${total}–${total + 1}`, edits: times.bars.length,
+    keystroke_median_ms: quantile(times.bars, 0.5), keystroke_p95_ms: quantile(times.bars, 0.95),
+    keystroke_rendered_median_ms: quantile(times.rendered, 0.5), keystroke_rendered_p95_ms: quantile(times.rendered, 0.95),
     last_worker_update_ms: worker, first_probabilities_cold_ms: cold.ms, first_probabilities_warm_ms: warm.ms,
   };
 }
 
-const out = process.argv[2] || 'bench-page.json';
-const wanted = process.argv.length > 3 ? process.argv.slice(3) : ['scalar', 'simd', 'gpu'];
-const results = [];
-let env = await h.start();
-const chromium = await env.context.browser()?.version?.() ?? null;
-for (const backend of wanted.filter((b) => b !== 'gpu')) results.push(await measure(env, backend));
-await env.stop();
-if (wanted.includes('gpu')) {
-  env = await h.start({ webgpu: true });
-  try {
-    results.push(await measure(env, 'gpu'));
-  } catch (e) {
-    results.push({ backend: 'gpu', error: String(e.message || e) });
-  }
-  await env.stop();
+/** www/ as commit `rev` had it, in a temporary folder, with this checkout's wasm build (www/pkg). */
+function pageOf(rev) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ap-bench-page-'));
+  execFileSync('sh', ['-c', `git -C "$1" archive "$2" www | tar -x -C "$3"`, 'sh', h.ROOT, rev, dir]);
+  fs.cpSync(path.join(h.WWW, 'pkg'), path.join(dir, 'www/pkg'), { recursive: true });
+  return { dir, www: path.join(dir, 'www') };
 }
 
-console.log('backend  ran on   tokens  keystroke→bars median / p95   first probabilities cold / warm');
-for (const r of results) {
-  if (r.error) { console.log(`${r.backend.padEnd(8)} ${r.error}`); continue; }
-  console.log(`${r.backend.padEnd(8)} ${r.ran_on.padEnd(8)} ${r.tokens.padEnd(7)} ${r.keystroke_median_ms.toFixed(1).padStart(8)} / ${r.keystroke_p95_ms.toFixed(1)} ms`
-    + `            ${r.first_probabilities_cold_ms.toFixed(0)} / ${r.first_probabilities_warm_ms.toFixed(0)} ms${r.adapter ? `  (${r.adapter})` : ''}`);
+const row = (label, r) => (r.error ? `${label.padEnd(22)} ${r.error}`
+  : `${label.padEnd(22)} ${r.ran_on.padEnd(7)} ${r.tokens.padEnd(6)} ${r.keystroke_median_ms.toFixed(1).padStart(6)} / ${r.keystroke_p95_ms.toFixed(1).padEnd(6)}`
+    + ` ${r.keystroke_rendered_median_ms.toFixed(1).padStart(6)} / ${r.keystroke_rendered_p95_ms.toFixed(1).padEnd(6)}`
+    + `  ${r.first_probabilities_cold_ms.toFixed(0).padStart(5)} / ${r.first_probabilities_warm_ms.toFixed(0)} ms${r.adapter ? `  (${r.adapter})` : ''}`);
+const HEADER = 'page / backend         ran on  tokens  keystroke → bars  → frame rendered   first probabilities\n'
+  + '                                       median / p95      median / p95      cold / warm';
+
+/**
+ * Run as a script (not when imported by scripts/profile-keystroke.mjs). With `--against REV`,
+ * the SIMD backend only, on this checkout's page and on commit REV's, in turn, `--rounds` times
+ * (default 2): the two pages side by side on the same machine in the same minutes, and how much
+ * the figures move from one round to the next.
+ */
+if (import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const args = process.argv.slice(2);
+  const option = (name) => {
+    const at = args.indexOf(name);
+    return at < 0 ? null : args.splice(at, 2)[1];
+  };
+  const against = option('--against');
+  const rounds = Number(option('--rounds') ?? 2);
+  const out = args[0] || 'bench-page.json';
+  const wanted = args.length > 1 ? args.slice(1) : against ? ['simd'] : ['scalar', 'simd', 'gpu'];
+  const results = [];
+  let chromium = null;
+  const run = async (label, page, backends, options = {}) => {
+    const env = await h.start({ ...options, root: page });
+    chromium ??= await env.context.browser()?.version?.() ?? null;
+    try {
+      for (const backend of backends) {
+        let r;
+        try {
+          r = { page: label, ...await measure(env, backend) };
+        } catch (e) {
+          r = { page: label, backend, error: String(e.message || e) };
+        }
+        results.push(r);
+        console.log(row(`${label} ${backend}`, r));
+      }
+    } finally {
+      await env.stop();
+    }
+  };
+  console.log(HEADER);
+  if (against) {
+    const old = pageOf(against);
+    try {
+      for (let round = 1; round <= rounds; round++) {
+        await run(`${against} (${round})`, old.www, wanted);
+        await run(`this checkout (${round})`, h.WWW, wanted);
+      }
+    } finally {
+      fs.rmSync(old.dir, { recursive: true, force: true });
+    }
+  } else {
+    await run('page', h.WWW, wanted.filter((b) => b !== 'gpu'));
+    if (wanted.includes('gpu')) await run('page', h.WWW, ['gpu'], { webgpu: true });
+  }
+  fs.writeFileSync(out, JSON.stringify({ clock: 'wall, inside the page', chromium, edits: EDITS, against, results }, null, 2));
 }
-fs.writeFileSync(out, JSON.stringify({ clock: 'wall, inside the page', chromium, edits: EDITS, results }, null, 2));

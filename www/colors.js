@@ -22,6 +22,30 @@ function interpolate(stops, x) {
 
 const css = ([r, g, b]) => `rgb(${r} ${g} ${b})`;
 
+/**
+ * A scale sampled at LEVELS evenly spaced points, as packed RGBA pixels (opaque; the byte order
+ * of the platform's ImageData, so a Uint32Array over an ImageData's buffer takes them as they
+ * are). Pictures with thousands of cells look their colours up here instead of interpolating
+ * each one.
+ */
+export const LEVELS = 256;
+const littleEndian = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
+/** An opaque [r, g, b] colour as one such pixel. */
+export function rgbPixel([r, g, b]) {
+  return littleEndian ? ((255 << 24) | (b << 16) | (g << 8) | r) >>> 0 : ((r << 24) | (g << 16) | (b << 8) | 255) >>> 0;
+}
+function pixels(stops) {
+  return Uint32Array.from({ length: LEVELS }, (_, k) => rgbPixel(interpolate(stops, k / (LEVELS - 1))));
+}
+/** viridis(x) as a pixel: VIRIDIS_PIXELS[level(x)]. */
+export const VIRIDIS_PIXELS = pixels(VIRIDIS);
+/** The diverging scale as pixels: DIVERGING_PIXELS[level(0.5 + x / (2 · limit))]. */
+export const DIVERGING_PIXELS = pixels(DIVERGING);
+/** The table index of x in [0, 1] (clamped; not a number reads as 0, as `interpolate` does). */
+export function level(x) {
+  return x > 0 ? (x < 1 ? Math.round(x * (LEVELS - 1)) : LEVELS - 1) : 0;
+}
+
 /** Sequential colour for x in [0, 1], as [r, g, b] (0–255). */
 export function viridisRgb(x) {
   return interpolate(VIRIDIS, x);

@@ -1,6 +1,6 @@
 // Every keystroke in one frame (issue 15): the engine reuses what an edit leaves unchanged, with
 // the very numbers a full pass gives; each view redraws only what changed, at most once a frame,
-// and keyboard focus survives an update.
+// updating its elements rather than rebuilding them, so keyboard focus and scroll survive an update.
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -10,7 +10,7 @@ let env;
 before(async () => { env = await h.start(); });
 after(async () => { await env?.stop(); });
 
-/** Count 2-D canvas drawing per canvas (by id, else "thumb"), and per animation frame. */
+/** Count 2-D canvas drawing per canvas (by id, else "strip" or "thumb"), and per animation frame. */
 const watchCanvases = (page) => page.evaluate(() => {
   const draws = { byCanvas: {}, perFrame: [] };
   let frame = 0;
@@ -21,7 +21,7 @@ const watchCanvases = (page) => page.evaluate(() => {
   for (const method of ['fillRect', 'drawImage', 'putImageData', 'fillText']) {
     const original = proto[method];
     proto[method] = function (...args) {
-      const name = this.canvas.id || 'thumb';
+      const name = this.canvas.id || (this.canvas.classList.contains('strip') ? 'strip' : 'thumb');
       if (counted.get(this.canvas) !== frame) {
         counted.set(this.canvas, frame);
         draws.byCanvas[name] = (draws.byCanvas[name] || 0) + 1;
@@ -117,4 +117,72 @@ test('the reused pass gives the very numbers of a full pass', async () => {
   const full = await page.evaluate((v) => window.__playground.call('debugHeadSteps', v), view);
   assert.deepEqual(reused, full);
   assert.deepEqual(reusedNext, (await h.state(page)).next);
+});
+
+test('the step table is updated, not rebuilt: a focused key button, the table’s scroll and the page’s scroll survive updates', async () => {
+  const page = await h.open(env, `?text=${encodeURIComponent('Tom likes apples and Mary likes pears and')}&step=5`, { width: 390, height: 800 });
+  const table = '#step-view .table-scroll';
+  // The learner picks a key with the keyboard and scrolls the wide table sideways.
+  await page.focus('#step-view tbody tr:nth-child(2) .key-button');
+  const scrolled = await page.$eval(table, (n) => { n.scrollLeft = 40; return [n.scrollLeft, n.scrollWidth - n.clientWidth]; });
+  assert.equal(scrolled[0], 40, `the table scrolls (by up to ${scrolled[1]} px)`);
+  await page.evaluate(() => { window.__kept = { button: document.activeElement, row: document.querySelector('#step-view tbody tr') }; });
+  // Another head: every number in the table changes.
+  await page.evaluate(() => window.__playground.actions.set({ head: 1 }));
+  await h.settle(page);
+  const after = await page.evaluate((sel) => ({
+    focusKept: document.activeElement === window.__kept.button,
+    rowKept: document.querySelector('#step-view tbody tr') === window.__kept.row,
+    scrollLeft: document.querySelector(sel).scrollLeft,
+    head: window.__playground.store.get().steps.head,
+  }), table);
+  assert.deepEqual(after, { focusKept: true, rowKept: true, scrollLeft: 40, head: 1 });
+
+  // Scrolled down to the mask section, an update made elsewhere (a longer text: every card
+  // above grows) leaves the section where the learner was reading it.
+  await page.$eval('#mask', (n) => n.scrollIntoView());
+  await h.settle(page);
+  const top = () => page.$eval('#mask', (n) => Math.round(n.getBoundingClientRect().top));
+  const seen = await top();
+  await page.evaluate(() => window.__playground.actions.set({ text: 'Tom likes apples and Mary likes pears and the cat sat on the mat' }));
+  await h.settle(page);
+  assert.equal(await top(), seen);
+  assert.deepEqual(page.errors, []);
+});
+
+test('a keystroke’s frame redraws the views in sight; a view out of sight follows in the next frame', async () => {
+  const page = await h.open(env, '', { width: 1280, height: 800 });
+  await h.type(page, 'Tom likes apples and Mary');
+  // The animation frames (their timestamps) after the engine's answer reached the store, and in
+  // which the heatmap drew.
+  const frames = (edit) => page.evaluate(async (text) => {
+    const seen = {};
+    const frame = () => document.timeline.currentTime;
+    // Every change of the store asks for the next frame; the last change is the engine's answer.
+    const unsubscribe = window.__playground.store.subscribe(() => requestAnimationFrame(() => { seen.answered = frame(); }));
+    const proto = CanvasRenderingContext2D.prototype;
+    const original = proto.drawImage;
+    proto.drawImage = function (...args) {
+      if (this.canvas.id === 'heatmap') seen.heatmap ??= frame();
+      return original.apply(this, args);
+    };
+    window.__playground.actions.set({ text });
+    await window.__playground.settle();
+    await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
+    unsubscribe();
+    proto.drawImage = original;
+    return seen;
+  }, edit);
+
+  // Typing at the top: the attention pictures (out of sight below) wait a frame.
+  const typing = await frames('Tom likes apples and Mary likes');
+  assert.ok(typing.answered && typing.heatmap, JSON.stringify(typing));
+  assert.ok(typing.heatmap > typing.answered, `the heatmap drew after the answer's frame: ${JSON.stringify(typing)}`);
+
+  // Looking at the pictures: they redraw in the answer's frame.
+  await page.$eval('#maps', (n) => n.scrollIntoView());
+  await h.settle(page);
+  const looking = await frames('Tom likes apples and Mary likes pears');
+  assert.equal(looking.heatmap, looking.answered, JSON.stringify(looking));
+  assert.deepEqual(page.errors, []);
 });

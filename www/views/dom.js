@@ -14,6 +14,42 @@ export function el(tag, props = {}, ...children) {
 }
 
 /**
+ * Set properties of an element in place (textContent, className, title, value, …), writing only
+ * those that differ: writing an unchanged text still replaces its node, and that costs a style
+ * recalculation, a layout and a paint of whatever depends on it. A changed text that is the
+ * element's only child is edited, not replaced. Returns the element.
+ */
+export function update(node, props) {
+  for (const [key, value] of Object.entries(props)) {
+    if (node[key] === value) continue;
+    const text = key === 'textContent' && node.firstChild;
+    if (text && text === node.lastChild && text.nodeType === Node.TEXT_NODE && value !== '') text.data = value;
+    else node[key] = value;
+  }
+  return node;
+}
+
+/** Set attributes (aria-*, SVG geometry, …) in place, writing only those that differ. Returns the element. */
+export function setAttributes(node, attrs) {
+  for (const [key, value] of Object.entries(attrs)) if (node.getAttribute(key) !== String(value)) node.setAttribute(key, String(value));
+  return node;
+}
+
+/**
+ * Make `children` (elements) the element's children, in that order, touching only what differs
+ * after their common start: a text that grows at its end re-inserts nothing before the change,
+ * and an element left in place keeps its focus, its scroll and its animation.
+ */
+export function keepChildren(node, children) {
+  const now = node.children;
+  let same = 0;
+  while (same < children.length && same < now.length && now[same] === children[same]) same++;
+  if (same === children.length && same === now.length) return;
+  while (now.length > same) now[now.length - 1].remove();
+  node.append(...children.slice(same));
+}
+
+/**
  * A view's guard against redrawing what did not change: the function returned is true when any
  * of its arguments differs (by identity) from the previous call's. The store replaces only what
  * changed, so unchanged data keeps its identity.

@@ -3,15 +3,17 @@
 // every layer × head thumbnail. Weights come as one (L, NH, T, T) array from the engine.
 
 import { t } from '../i18n.js';
-import { viridis, viridisRgb, legend } from '../colors.js';
-import { changeTracker, el, fmt, proseLabel, tokenLabel, touchScreen } from './dom.js';
+import { VIRIDIS_PIXELS, level, rgbPixel, viridis, legend } from '../colors.js';
+import { changeTracker, el, fmt, proseLabel, setAttributes, tokenLabel, touchScreen, update } from './dom.js';
 
 const SVG = 'http://www.w3.org/2000/svg';
 const MASKED = '#d9d7d0';
-const MASKED_RGB = [0xd9, 0xd7, 0xd0]; // MASKED, for image data
+const MASKED_PIXEL = rgbPixel([0xd9, 0xd7, 0xd0]); // MASKED, for image data
+/** The heatmap canvas grows by this many CSS pixels at a time (8 tokens at the smallest cell). */
+const GROW = 96;
 const svg = (tag, attrs = {}) => {
   const node = document.createElementNS(SVG, tag);
-  for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, String(v));
+  setAttributes(node, attrs);
   return node;
 };
 
@@ -23,26 +25,36 @@ function headWeights(weights, model, count, layer, head) {
 }
 
 /**
+ * The pixels of the pictures, one per cell, in a square kept between draws: it grows (in steps of
+ * 16 cells) and never shrinks, so typing around a length does not make a new one every time.
+ */
+let scratch = null;
+function cellsCanvas(count) {
+  if (!scratch || scratch.size < count) {
+    const size = Math.ceil(count / 16) * 16;
+    const canvas = new OffscreenCanvas(size, size);
+    const image = new ImageData(size, size);
+    scratch = { size, canvas, g: canvas.getContext('2d'), image, pixels: new Uint32Array(image.data.buffer) };
+  }
+  return scratch;
+}
+
+/**
  * Paint a count × count grid of square cells, in device pixels: cell (i, j) at
- * (x0 + j·cell, y0 + i·cell), in the colour colour(i, j) gives as [r, g, b], with `gap` pixels
- * left clear at its right and bottom. One pixel per cell, scaled up without smoothing: a
+ * (x0 + j·cell, y0 + i·cell), in the packed colour pixel(i, j) gives (see colors.js), with `gap`
+ * pixels left clear at its right and bottom. One pixel per cell, scaled up without smoothing: a
  * fillRect and a colour string per cell were most of a keystroke's main-thread time.
  */
-function paintCells(g, x0, y0, cell, gap, count, colour) {
-  const image = new ImageData(count, count);
+function paintCells(g, x0, y0, cell, gap, count, pixel) {
+  const cells = cellsCanvas(count);
   for (let i = 0; i < count; i++) {
-    for (let j = 0; j < count; j++) {
-      const p = (i * count + j) * 4;
-      image.data.set(colour(i, j), p);
-      image.data[p + 3] = 255;
-    }
+    for (let j = 0; j < count; j++) cells.pixels[i * cells.size + j] = pixel(i, j);
   }
-  const cells = new OffscreenCanvas(count, count);
-  cells.getContext('2d').putImageData(image, 0, 0);
+  cells.g.putImageData(cells.image, 0, 0, 0, 0, count, count);
   g.save();
   g.setTransform(1, 0, 0, 1, 0, 0);
   g.imageSmoothingEnabled = false;
-  g.drawImage(cells, x0, y0, cell * count, cell * count);
+  g.drawImage(cells.canvas, 0, 0, count, count, x0, y0, cell * count, cell * count);
   if (gap > 0) {
     for (let k = 1; k <= count; k++) {
       g.clearRect(x0 + k * cell - gap, y0, gap, cell * count);
@@ -59,6 +71,7 @@ function shorten(text, max = 8) {
 export function mountMaps(root, actions) {
   const $ = (sel) => root.querySelector(sel);
   const canvas = $('#heatmap');
+  const frame = $('.heatmap-frame');
   const readout = $('#heatmap-readout');
   const heatmapLegend = $('#heatmap-legend');
   const lines = $('#lines');
@@ -67,12 +80,14 @@ export function mountMaps(root, actions) {
   let cursor = null; // [query, key] under the mouse or keyboard cursor
 
   function read(state) {
-    if (!geometry || !cursor) { readout.textContent = t(state.lang, touchScreen() ? 'maps.hover.touch' : 'maps.hover'); return; }
+    if (!geometry || !cursor) { update(readout, { textContent: t(state.lang, touchScreen() ? 'maps.hover.touch' : 'maps.hover') }); return; }
     const [i, j] = cursor;
     const hidden = !state.tokens.allowed[i * geometry.count + j];
-    readout.textContent = t(state.lang, 'maps.readout', {
-      query: geometry.labels[i], key: geometry.labels[j],
-      weight: hidden ? `${fmt(0, 4)} (${t(state.lang, 'mask.legend.blocked')})` : fmt(geometry.values[i * geometry.count + j], 4),
+    update(readout, {
+      textContent: t(state.lang, 'maps.readout', {
+        query: geometry.labels[i], key: geometry.labels[j],
+        weight: hidden ? `${fmt(0, 4)} (${t(state.lang, 'mask.legend.blocked')})` : fmt(geometry.values[i * geometry.count + j], 4),
+      }),
     });
   }
   let lastState = null;
@@ -96,10 +111,21 @@ export function mountMaps(root, actions) {
     const [i, j] = cursor || [geometry.count - 1, 0];
     const clamp = (x) => Math.min(geometry.count - 1, Math.max(0, x));
     cursor = [clamp(i + moves[e.key][0]), clamp(j + moves[e.key][1])];
-    draw(lastState);
+    layoutHeatmap(lastState)();
   });
 
-  function draw(state) {
+  // The labels' colour is the page's ink (an element's host may theme it): read once, not on
+  // every draw, since reading a computed style in the middle of a frame's writes recalculates
+  // the page's styles there and then.
+  let ink = null;
+  window.matchMedia?.('(prefers-color-scheme: dark)').addEventListener?.('change', () => { ink = null; });
+
+  /**
+   * Size the heatmap and say what it shows (the DOM writes); returns the function that paints
+   * it. A canvas's font depends on the page's styles, so painting text recalculates them: the
+   * views paint after every view has written (index.js), so that happens once a frame.
+   */
+  function layoutHeatmap(state) {
     const { weights, tokens, model, steps } = state;
     const count = tokens.ids.length;
     const values = headWeights(weights, model, count, steps.layer, steps.head);
@@ -110,15 +136,30 @@ export function mountMaps(root, actions) {
     const width = left + cell * count + 4;
     const height = top + cell * count + 4;
     const ratio = window.devicePixelRatio || 1;
-    canvas.width = width * ratio;
-    canvas.height = height * ratio;
-    canvas.style.width = `${width}px`;
-    canvas.style.height = `${height}px`;
+    // The canvas grows in steps of GROW pixels and never shrinks, since a new size reallocates
+    // it: typing at the end of a long text would do so on every keystroke. Its frame shows the
+    // part drawn.
+    const grown = (needed, now) => (needed * ratio <= now ? now : Math.ceil(needed / GROW) * GROW * ratio);
+    if (canvas.width < width * ratio || canvas.height < height * ratio) {
+      canvas.width = grown(width, canvas.width);
+      canvas.height = grown(height, canvas.height);
+      canvas.style.width = `${canvas.width / ratio}px`;
+      canvas.style.height = `${canvas.height / ratio}px`;
+    }
+    update(frame.style, { width: `${width}px`, height: `${height}px` });
+    if (cursor && !(cursor[0] < count && cursor[1] < count)) cursor = null;
+    geometry = { values, labels, count, cell, left, top };
+    setAttributes(canvas, { 'aria-label': t(state.lang, 'maps.heatmap', { layer: steps.layer + 1, head: steps.head + 1 }) });
+    read(state);
+    return () => paintHeatmap(state, geometry, ratio);
+  }
+
+  function paintHeatmap({ tokens, steps }, { values, labels, count, cell, left, top }, ratio) {
+    ink ??= getComputedStyle(canvas).color;
     const g = canvas.getContext('2d');
-    g.scale(ratio, ratio);
-    g.clearRect(0, 0, width, height);
-    g.font = '12px system-ui, sans-serif';
-    g.fillStyle = getComputedStyle(canvas).color;
+    g.setTransform(ratio, 0, 0, ratio, 0, 0);
+    g.clearRect(0, 0, canvas.width / ratio, canvas.height / ratio);
+    g.fillStyle = ink;
     g.textBaseline = 'middle';
     for (let i = 0; i < count; i++) {
       g.textAlign = 'right';
@@ -133,52 +174,56 @@ export function mountMaps(root, actions) {
     }
     // Cells the mask hides are grey, not "weight 0": the query was never allowed to look there.
     paintCells(g, left * ratio, top * ratio, cell * ratio, ratio, count,
-      (i, j) => (tokens.allowed[i * count + j] ? viridisRgb(values[i * count + j]) : MASKED_RGB));
+      (i, j) => (tokens.allowed[i * count + j] ? VIRIDIS_PIXELS[level(values[i * count + j])] : MASKED_PIXEL));
     g.lineWidth = 2;
     g.strokeStyle = '#e4007c';
     g.strokeRect(left - 1, top + steps.focus * cell - 1, cell * count + 1, cell + 1);
-    if (cursor && cursor[0] < count && cursor[1] < count) {
+    if (cursor) {
       g.strokeStyle = '#fff';
       g.strokeRect(left + cursor[1] * cell + 1, top + cursor[0] * cell + 1, cell - 3, cell - 3);
-    } else cursor = null;
-    geometry = { values, labels, count, cell, left, top };
-    canvas.setAttribute('aria-label', t(state.lang, 'maps.heatmap', { layer: steps.layer + 1, head: steps.head + 1 }));
-    read(state);
+    }
   }
 
+  // One line and two labels per token, made as the text grows and then only updated; a line
+  // too faint to see (weight ≤ 0.005) is hidden rather than removed.
+  const lineGroup = svg('g');
+  const labelGroup = svg('g');
+  lines.append(lineGroup, labelGroup);
+  const lineRows = []; // per token: { line, title, query, key }
   function drawLines(state) {
     const { weights, tokens, model, steps } = state;
     const count = tokens.ids.length;
     const values = headWeights(weights, model, count, steps.layer, steps.head);
     const row = 26;
     const width = 320;
-    lines.setAttribute('viewBox', `0 0 ${width} ${row * count + 10}`);
-    lines.setAttribute('width', String(width));
-    lines.setAttribute('height', String(row * count + 10));
-    const nodes = [];
-    for (let j = 0; j < count; j++) {
-      const w = values[steps.focus * count + j];
-      if (w > 0.005) {
-        nodes.push(svg('line', {
-          x1: 110, y1: row * steps.focus + row / 2 + 5, x2: 210, y2: row * j + row / 2 + 5,
-          stroke: viridis(0.25 + 0.75 * w), 'stroke-width': 1 + 9 * w, 'stroke-opacity': 0.25 + 0.75 * w,
-          'stroke-linecap': 'round',
-        }));
-        const title = svg('title');
-        title.textContent = fmt(w, 4);
-        nodes.at(-1).append(title);
+    setAttributes(lines, { viewBox: `0 0 ${width} ${row * count + 10}`, width, height: row * count + 10 });
+    while (lineRows.length < count) {
+      const r = { line: svg('line', { x1: 110, x2: 210, 'stroke-linecap': 'round' }), title: svg('title'), query: svg('text', { x: 104, 'text-anchor': 'end' }), key: svg('text', { x: 216, 'text-anchor': 'start' }) };
+      r.line.append(r.title);
+      lineRows.push(r);
+    }
+    for (const [j, r] of lineRows.entries()) {
+      if (j >= count) {
+        if (r.line.isConnected) { r.line.remove(); r.query.remove(); r.key.remove(); }
+        continue;
       }
+      if (!r.line.isConnected) { lineGroup.append(r.line); labelGroup.append(r.query, r.key); }
+      const w = values[steps.focus * count + j];
+      const y = row * j + row / 2;
+      if (w > 0.005) {
+        setAttributes(r.line, {
+          visibility: 'visible', y1: row * steps.focus + row / 2 + 5, y2: y + 5,
+          stroke: viridis(0.25 + 0.75 * w), 'stroke-width': 1 + 9 * w, 'stroke-opacity': 0.25 + 0.75 * w,
+        });
+        update(r.title, { textContent: fmt(w, 4) });
+      } else setAttributes(r.line, { visibility: 'hidden' });
+      const label = shorten(tokenLabel(tokens.display[j]), 10);
+      setAttributes(r.query, { y: y + 9, class: j === steps.focus ? 'focus' : 'dim' });
+      update(r.query, { textContent: label });
+      setAttributes(r.key, { y: y + 9 });
+      update(r.key, { textContent: `${label}  ${fmt(values[steps.focus * count + j], 2)}` });
     }
-    for (let i = 0; i < count; i++) {
-      const label = shorten(tokenLabel(tokens.display[i]), 10);
-      const query = svg('text', { x: 104, y: row * i + row / 2 + 9, 'text-anchor': 'end', class: i === steps.focus ? 'focus' : 'dim' });
-      query.textContent = label;
-      const key = svg('text', { x: 216, y: row * i + row / 2 + 9, 'text-anchor': 'start' });
-      key.textContent = `${label}  ${fmt(values[steps.focus * count + i], 2)}`;
-      nodes.push(query, key);
-    }
-    lines.replaceChildren(...nodes);
-    lines.setAttribute('aria-label', t(state.lang, 'maps.lines', { focus: proseLabel(tokens.display[steps.focus]) }));
+    setAttributes(lines, { 'aria-label': t(state.lang, 'maps.lines', { focus: proseLabel(tokens.display[steps.focus]) }) });
   }
 
   // The grid's buttons are made once per model shape and language, and then only updated: a
@@ -218,7 +263,7 @@ export function mountMaps(root, actions) {
       const values = headWeights(weights, model, count, l, h);
       const g = c.getContext('2d');
       g.clearRect(0, 0, THUMB, THUMB);
-      paintCells(g, 0, 0, cell, 0, count, (i, j) => viridisRgb(values[i * count + j]));
+      paintCells(g, 0, 0, cell, 0, count, (i, j) => VIRIDIS_PIXELS[level(values[i * count + j])]);
     }));
   }
 
@@ -226,7 +271,7 @@ export function mountMaps(root, actions) {
     thumbs.buttons.forEach((row, l) => row.forEach((button, h) => {
       const selected = l === state.steps.layer && h === state.steps.head;
       button.classList.toggle('selected', selected);
-      button.setAttribute('aria-pressed', String(selected));
+      setAttributes(button, { 'aria-pressed': selected });
     }));
   }
 
@@ -243,7 +288,7 @@ export function mountMaps(root, actions) {
       thumbs = null;
       gridChanged(null);
       grid.replaceChildren();
-      lines.replaceChildren();
+      for (const r of lineRows) { r.line.remove(); r.query.remove(); r.key.remove(); }
       canvas.width = 0;
       return;
     }
@@ -260,9 +305,10 @@ export function mountMaps(root, actions) {
     if (thumbsChanged(state.weights, thumbs)) drawThumbs(state);
     if (!picturesChanged(state.weights, state.steps, state.lang) && !rebuilt) return;
     selectThumb(state);
-    $('#heatmap-caption').textContent = t(state.lang, 'maps.heatmap', { layer: state.steps.layer + 1, head: state.steps.head + 1 });
-    $('#lines-caption').textContent = t(state.lang, 'maps.lines', { focus: proseLabel(state.tokens.display[state.steps.focus]) });
-    draw(state);
+    update($('#heatmap-caption'), { textContent: t(state.lang, 'maps.heatmap', { layer: state.steps.layer + 1, head: state.steps.head + 1 }) });
+    update($('#lines-caption'), { textContent: t(state.lang, 'maps.lines', { focus: proseLabel(state.tokens.display[state.steps.focus]) }) });
+    const paint = layoutHeatmap(state);
     drawLines(state);
+    return paint;
   };
 }

@@ -3,7 +3,7 @@
 // the two models differ: the same blocks, another mask and another task.
 
 import { t } from '../i18n.js';
-import { changeTracker, el, tokenLabel } from './dom.js';
+import { changeTracker, el, keepChildren, tokenLabel, update } from './dom.js';
 
 const MAX_DRAWN = 16;
 
@@ -14,10 +14,19 @@ export function mountMask(root, actions) {
   const compare = root.querySelector('#mask-compare');
   const sideBySide = root.querySelector('#mask-side-by-side');
   compare.addEventListener('change', () => actions.compare(compare.checked));
+  const corner = el('th');
+  const headRow = el('tr');
+  const body = el('tbody');
+  const table = el('table', {}, el('thead', {}, headRow), body);
+  const legendLine = el('p', { className: 'legend-inline' });
+  const columnHeads = [];
+  const rows = [];
   const changed = changeTracker();
+  const legendChanged = changeTracker();
+  const sideBySideChanged = changeTracker();
   return (state) => {
     compare.checked = state.compareOn;
-    renderSideBySide(state);
+    if (sideBySideChanged(state.compareOn, state.steps, state.tokens, state.compare, state.lang, state.model)) renderSideBySide(state);
     if (!changed(state.tokens, state.mask, state.lang, state.model)) return;
     const tr = (key, params) => t(state.lang, key, params);
     const encoder = state.model?.attention_mask === 'bidirectional';
@@ -26,26 +35,36 @@ export function mountMask(root, actions) {
       radio.checked = radio.value === mask;
       radio.disabled = encoder;
     }
-    root.querySelector('#mask-text').textContent = encoder ? tr('mask.encoder.text') : tr(`mask.${mask}.text`);
+    update(root.querySelector('#mask-text'), { textContent: encoder ? tr('mask.encoder.text') : tr(`mask.${mask}.text`) });
     const tokens = state.tokens;
     if (!tokens || tokens.ids.length === 0) { matrix.replaceChildren(); return; }
-    // Which key each query may see, as the engine's Mask::allows says (drawn for the first tokens).
+    // Which key each query may see, as the engine's Mask::allows says (drawn for the first
+    // tokens). The cells are made once and updated: typing past the first tokens changes none.
     const count = Math.min(MAX_DRAWN, tokens.ids.length);
     const total = tokens.ids.length;
     const labels = tokens.display.slice(0, count).map((d) => tokenLabel(d));
-    const allowed = Array.from({ length: count }, (_, i) => Array.from({ length: count }, (_, j) => tokens.allowed[i * total + j] === 1));
-    const head = el('tr', {}, el('th'), ...labels.map((l) => el('th', { scope: 'col', textContent: l })));
-    const rows = labels.map((l, i) => el('tr', {}, el('th', { scope: 'row', textContent: l }),
-      ...labels.map((_, j) => el('td', {
-        className: allowed[i][j] ? 'allowed' : 'blocked',
-        textContent: allowed[i][j] ? '✓' : '−∞',
-        title: `${l} → ${labels[j]}: ${allowed[i][j] ? tr('mask.legend.allowed') : tr('mask.legend.blocked')}`,
-      }))));
-    matrix.replaceChildren(
-      el('table', {}, el('thead', {}, head), el('tbody', {}, ...rows)),
-      el('p', { className: 'legend-inline' }, `${tr('mask.rows')} `,
-        el('span', { className: 'swatch allowed', textContent: '✓' }), ` ${tr('mask.legend.allowed')}  `,
-        el('span', { className: 'swatch blocked', textContent: '−∞' }), ` ${tr('mask.legend.blocked')}`));
+    const allowed = tr('mask.legend.allowed');
+    const blocked = tr('mask.legend.blocked');
+    keepChildren(headRow, [corner, ...labels.map((l, j) => update(columnHeads[j] ??= el('th', { scope: 'col' }), { textContent: l }))]);
+    keepChildren(body, labels.map((l, i) => {
+      const row = rows[i] ??= { tr: el('tr'), head: el('th', { scope: 'row' }), cells: [] };
+      update(row.head, { textContent: l });
+      keepChildren(row.tr, [row.head, ...labels.map((_, j) => {
+        const sees = tokens.allowed[i * total + j] === 1;
+        return update(row.cells[j] ??= el('td'), {
+          className: sees ? 'allowed' : 'blocked',
+          textContent: sees ? '✓' : '−∞',
+          title: `${l} → ${labels[j]}: ${sees ? allowed : blocked}`,
+        });
+      })]);
+      return row.tr;
+    }));
+    if (legendChanged(state.lang)) {
+      legendLine.replaceChildren(`${tr('mask.rows')} `,
+        el('span', { className: 'swatch allowed', textContent: '✓' }), ` ${allowed}  `,
+        el('span', { className: 'swatch blocked', textContent: '−∞' }), ` ${blocked}`);
+    }
+    keepChildren(matrix, [table, legendLine]);
   };
 
   /** The focus token's attention weights in this model and in the other, one row each. */

@@ -4,8 +4,11 @@
 // [MASK]'s fill-in candidates as bars instead (the encoder does not write on).
 
 import { t } from '../i18n.js';
-import { candidateLabel, changeTracker, el, fmt, percent, proseLabel, tokenLabel } from './dom.js';
+import { candidateLabel, changeTracker, el, fmt, keepChildren, percent, proseLabel, setAttributes, tokenLabel, update } from './dom.js';
 
+/** The softmax table's columns and how many of the top rows it writes out. */
+const SOFTMAX_COLUMNS = ['next.col.token', 'next.col.logit', 'next.col.scaled', 'next.col.exp', 'next.col.prob'];
+const SOFTMAX_ROWS = 5;
 /** Above this temperature, generated text is likely babble: suggest going lower. */
 const BABBLE_TEMPERATURE = 0.5;
 
@@ -41,47 +44,58 @@ export function mountNext(root, actions) {
     return { ...parts, li: el('li', {}, parts.token, el('span', { className: 'bar-track' }, parts.fill), parts.value) };
   }
   function setBar(bar, { className, title = '', id, probability, label, shown }) {
-    bar.li.className = className;
-    bar.li.title = title;
+    update(bar.li, { className, title });
     if (id == null) delete bar.li.dataset.id;
-    else bar.li.dataset.id = String(id);
-    bar.li.dataset.probability = String(probability);
-    bar.token.textContent = label;
-    bar.fill.style.width = `${(probability * 100).toFixed(2)}%`;
-    bar.value.textContent = shown;
+    else update(bar.li.dataset, { id: String(id) });
+    update(bar.li.dataset, { probability: String(probability) });
+    update(bar.token, { textContent: label });
+    update(bar.fill.style, { transform: `scaleX(${probability.toFixed(4)})` });
+    update(bar.value, { textContent: shown });
     return bar.li;
   }
 
+  // The softmax written out for the first rows, in a table made once.
+  const softmax = {
+    table: $('#softmax-table'), headRow: el('tr'), head: SOFTMAX_COLUMNS.map(() => el('th', { scope: 'col' })),
+    body: el('tbody'), rows: [], sum: el('td', { colSpan: SOFTMAX_COLUMNS.length }),
+  };
+  softmax.thead = el('thead', {}, softmax.headRow);
+  softmax.foot = el('tfoot', {}, el('tr', {}, softmax.sum));
+
+  const blanks = []; // per [MASK]: its list of bars
   const changed = changeTracker();
+  const fillsChanged = changeTracker();
+  const generatedChanged = changeTracker();
   return (state) => {
     const tr = (key, params) => t(state.lang, key, params);
     const encoder = Boolean(state.model?.mask_token);
-    $('#next-title').dataset.i18n = encoder ? 'fill.title' : 'next.title';
-    $('#next-title').textContent = tr($('#next-title').dataset.i18n);
-    fills.hidden = !encoder;
-    for (const node of gptOnly) node.hidden = encoder;
-    $('#about-model a').setAttribute('href', `models/${encoder ? 'encoder' : 'default'}/README.md`);
+    // Most of this is the same from one keystroke to the next: only what differs is written.
+    update($('#next-title').dataset, { i18n: encoder ? 'fill.title' : 'next.title' });
+    update($('#next-title'), { textContent: tr($('#next-title').dataset.i18n) });
+    update(fills, { hidden: !encoder });
+    for (const node of gptOnly) update(node, { hidden: encoder });
+    setAttributes($('#about-model a'), { href: `models/${encoder ? 'encoder' : 'default'}/README.md` });
     if (encoder) {
-      $('#generated').hidden = true;
+      update($('#generated'), { hidden: true });
       const m = state.model;
-      $('#about-model-text').textContent = tr('about.encoder.text', { layers: m.n_layer, heads: m.n_head, c: m.n_embd, vocab: m.vocab_size });
+      update($('#about-model-text'), { textContent: tr('about.encoder.text', { layers: m.n_layer, heads: m.n_head, c: m.n_embd, vocab: m.vocab_size }) });
       renderFills(state, tr);
       return;
     }
     for (const { input, output, field, show } of sliders) {
       if (Number(input.value) !== state[field]) input.value = String(state[field]);
-      output.textContent = show(state[field], tr);
+      update(output, { textContent: show(state[field], tr) });
     }
-    if (root.activeElement !== seed) seed.value = String(state.seed);
-    $('#generate').hidden = state.generating;
-    $('#stop').hidden = !state.generating;
+    if (root.activeElement !== seed) update(seed, { value: String(state.seed) });
+    update($('#generate'), { hidden: state.generating });
+    update($('#stop'), { hidden: !state.generating });
     const tokens = state.tokens;
     const full = tokens && state.model && (tokens.truncated || tokens.ids.length >= state.model.n_positions);
-    $('#generate').disabled = !state.next || full;
+    update($('#generate'), { disabled: !state.next || full });
     if (state.model) {
       const m = state.model;
-      $('#about-model-text').textContent = tr('about.text', {
-        layers: m.n_layer, heads: m.n_head, c: m.n_embd, vocab: m.vocab_size, context: m.n_positions,
+      update($('#about-model-text'), {
+        textContent: tr('about.text', { layers: m.n_layer, heads: m.n_head, c: m.n_embd, vocab: m.vocab_size, context: m.n_positions }),
       });
     }
     renderGenerated(state, tr);
@@ -92,13 +106,11 @@ export function mountNext(root, actions) {
       bars.replaceChildren();
       $('#next-caption').textContent = '';
       $('#next-shown').textContent = '';
-      $('#softmax-table').replaceChildren();
+      softmax.table.replaceChildren();
       return;
     }
-    $('#next-caption').textContent = tr('next.caption', {
-      last: proseLabel(tokens.display[tokens.ids.length - 1]),
-      vocab: next.vocab,
-      n: next.rows.length,
+    update($('#next-caption'), {
+      textContent: tr('next.caption', { last: proseLabel(tokens.display[tokens.ids.length - 1]), vocab: next.vocab, n: next.rows.length }),
     });
     const part = tr('tokens.part');
     const items = next.rows.map((row, i) => setBar(barNodes[i] ??= makeBar(), {
@@ -116,59 +128,64 @@ export function mountNext(root, actions) {
       // Without top-k/top-p every other token keeps a (maybe tiny) probability.
       shown: percent(next.others, next.others > 0 || (state.topK === 0 && state.topP >= 1)),
     }));
-    if (items.length !== bars.children.length || items.some((n, i) => bars.children[i] !== n)) bars.replaceChildren(...items);
-    $('#next-shown').textContent = [tr('next.shown', { sum: percent(next.shown), n: next.rows.length }), full ? tr('next.full') : '']
-      .filter(Boolean).join(' ');
+    keepChildren(bars, items);
+    update($('#next-shown'), {
+      textContent: [tr('next.shown', { sum: percent(next.shown), n: next.rows.length }), full ? tr('next.full') : ''].filter(Boolean).join(' '),
+    });
 
     // Rows are ranked by scaled logit, so the first holds the largest, which exp subtracts; a
     // kept row's exp ÷ probability is the softmax denominator Σ over the kept tokens.
     const max = fmt(next.rows[0].scaled, 3);
     const kept = next.rows.find((row) => row.kept && row.probability > 0);
     const params = { t: state.temperature.toFixed(2), max };
-    const head = el('tr', {}, ...['next.col.token', 'next.col.logit', 'next.col.scaled', 'next.col.exp', 'next.col.prob']
-      .map((key) => el('th', { scope: 'col', textContent: tr(key, params) })));
-    const rows = next.rows.slice(0, 5).map((row) => el('tr', {},
-      el('th', { scope: 'row', textContent: candidateLabel(row.text, row.partial, part) }),
-      el('td', { textContent: fmt(row.logit, 3) }),
-      el('td', { textContent: fmt(row.scaled, 3) }),
-      el('td', { textContent: row.exp === 0 ? '≈ 0' : row.exp.toPrecision(3) }),
-      el('td', { textContent: row.kept ? `${row.exp.toPrecision(3)} ÷ Σ = ${percent(row.probability, true)}` : tr('next.cut') })));
-    const foot = kept
-      ? el('tfoot', {}, el('tr', {}, el('td', { colSpan: 5, textContent: tr('next.softmax.sum', { sum: (kept.exp / kept.probability).toPrecision(4), max }) })))
-      : null;
-    $('#softmax-table').replaceChildren(el('thead', {}, head), el('tbody', {}, ...rows), foot);
+    keepChildren(softmax.headRow, SOFTMAX_COLUMNS.map((key, i) => update(softmax.head[i], { textContent: tr(key, params) })));
+    keepChildren(softmax.body, next.rows.slice(0, SOFTMAX_ROWS).map((row, r) => {
+      softmax.rows[r] ??= { cells: [el('th', { scope: 'row' }), el('td'), el('td'), el('td'), el('td')] };
+      const { cells } = softmax.rows[r];
+      const texts = [
+        candidateLabel(row.text, row.partial, part), fmt(row.logit, 3), fmt(row.scaled, 3),
+        row.exp === 0 ? '≈ 0' : row.exp.toPrecision(3),
+        row.kept ? `${row.exp.toPrecision(3)} ÷ Σ = ${percent(row.probability, true)}` : tr('next.cut'),
+      ];
+      cells.forEach((cell, i) => update(cell, { textContent: texts[i] }));
+      return softmax.rows[r].tr ??= el('tr', {}, ...cells);
+    }));
+    if (kept) update(softmax.sum, { textContent: tr('next.softmax.sum', { sum: (kept.exp / kept.probability).toPrecision(4), max }) });
+    keepChildren(softmax.table, kept ? [softmax.thead, softmax.body, softmax.foot] : [softmax.thead, softmax.body]);
   };
 
-  /** One list of bars per [MASK], best candidate first, as the engine's `fill` gives them. */
+  /** One list of bars per [MASK], best candidate first, as the engine's `fill` gives them (made once, then updated). */
   function renderFills(state, tr) {
     const masks = state.fill?.masks;
-    if (!state.tokens || !masks) { fills.replaceChildren(); $('#next-caption').textContent = ''; return; }
+    if (!fillsChanged(masks, state.tokens, state.lang)) return;
+    if (!state.tokens || !masks) { fills.replaceChildren(); update($('#next-caption'), { textContent: '' }); return; }
     if (masks.length === 0) {
-      $('#next-caption').textContent = tr('fill.none');
+      update($('#next-caption'), { textContent: tr('fill.none') });
       fills.replaceChildren();
       return;
     }
     const n = masks[0].candidates.length;
-    $('#next-caption').textContent = tr('fill.caption', { vocab: state.model.vocab_size, n });
+    update($('#next-caption'), { textContent: tr('fill.caption', { vocab: state.model.vocab_size, n }) });
     const part = tr('tokens.part');
-    fills.replaceChildren(...masks.map((blank, i) => el('div', { className: 'fill', dataset: { position: String(blank.position) } },
-      el('h3', { textContent: tr('fill.blank', { n: i + 1, position: blank.position + 1 }) }),
-      el('ol', { className: 'bars' }, ...blank.candidates.map((c) => el('li', {
-        className: 'bar',
-        title: `id ${c.id}`,
-        dataset: { id: String(c.id), probability: String(c.probability) },
-      },
-      el('span', { className: 'bar-token', textContent: candidateLabel(c.text, false, part) }),
-      el('span', { className: 'bar-track' }, el('span', { className: 'bar-fill', style: { width: `${(c.probability * 100).toFixed(2)}%` } })),
-      el('span', { className: 'bar-value', textContent: percent(c.probability, true) })))))));
+    keepChildren(fills, masks.map((blank, i) => {
+      const shown = blanks[i] ??= { title: el('h3'), list: el('ol', { className: 'bars' }), bars: [] };
+      shown.div ??= el('div', { className: 'fill' }, shown.title, shown.list);
+      update(shown.div.dataset, { position: String(blank.position) });
+      update(shown.title, { textContent: tr('fill.blank', { n: i + 1, position: blank.position + 1 }) });
+      keepChildren(shown.list, blank.candidates.map((c, k) => setBar(shown.bars[k] ??= makeBar(), {
+        className: 'bar', title: `id ${c.id}`, id: c.id, probability: c.probability,
+        label: candidateLabel(c.text, false, part), shown: percent(c.probability, true),
+      })));
+      return shown.div;
+    }));
   }
 
   /** The tokens the last Generate drew, each with its probability, while the text is still theirs. */
   function renderGenerated(state, tr) {
     const box = $('#generated');
     const run = state.generated;
-    box.hidden = !run || run.tokens.length === 0 || run.text !== state.text;
-    if (box.hidden) return;
+    update(box, { hidden: !run || run.tokens.length === 0 || run.text !== state.text });
+    if (box.hidden || !generatedChanged(run, state.lang)) return;
     box.querySelector('.generated-tokens').replaceChildren(
       el('span', { className: 'generated-label', textContent: tr('next.generated') }),
       ...run.tokens.map((token) => el('span', { className: 'sampled' },

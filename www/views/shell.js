@@ -5,6 +5,7 @@
 // element's own root, and parts the element leaves out (header, engine footer) are skipped.
 
 import { t } from '../i18n.js';
+import { update } from './dom.js';
 
 const BACKEND_LABEL = { gpu: 'status.gpu', simd: 'status.simd', scalar: 'status.scalar' };
 
@@ -64,7 +65,7 @@ export function mountShell(root, actions, { page = true } = {}) {
     }
 
     const loading = state.loading;
-    progress.hidden = !loading;
+    update(progress, { hidden: !loading });
     if (loading) {
       let text = tr('load.wasm');
       let fraction = 0.05;
@@ -84,7 +85,7 @@ export function mountShell(root, actions, { page = true } = {}) {
 
     const problem = state.error || (state.lostDevice ? { kind: 'lost' } : null)
       || (state.restarted ? { kind: `restarted-${state.restarted}` } : null);
-    error.hidden = !problem;
+    update(error, { hidden: !problem });
     if (problem) {
       const key = {
         model: 'error.model', wasm: 'error.wasm', lost: 'error.lost',
@@ -112,8 +113,8 @@ export function mountShell(root, actions, { page = true } = {}) {
 
     const status = state.status;
     if (!badge) return;
-    badge.textContent = status ? tr('status.backend', { backend: tr(BACKEND_LABEL[status.kind]) }) : tr('load.wasm');
-    badge.dataset.backend = status ? status.kind : '';
+    update(badge, { textContent: status ? tr('status.backend', { backend: tr(BACKEND_LABEL[status.kind]) }) : tr('load.wasm') });
+    update(badge.dataset, { backend: status ? status.kind : '' });
     const lines = [];
     if (status) {
       lines.push(tr('status.backend', { backend: tr(BACKEND_LABEL[status.kind]) }));
@@ -123,8 +124,7 @@ export function mountShell(root, actions, { page = true } = {}) {
     }
     if (state.ms != null) lines.push(tr('status.time', { ms: state.ms.toFixed(1) }));
     lines.push(tr('status.forwards', { n: state.forwards }));
-    engineStatus.textContent = lines.join(' · ');
-    engineStatus.title = status?.reason || '';
-    backend.value = state.backend;
+    update(engineStatus, { textContent: lines.join(' · '), title: status?.reason || '' });
+    update(backend, { value: state.backend });
   };
 }

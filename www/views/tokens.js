@@ -4,7 +4,7 @@
 
 import { t } from '../i18n.js';
 import { chipColour } from '../colors.js';
-import { el, tokenLabel } from './dom.js';
+import { changeTracker, el, keepChildren, setAttributes, tokenLabel, update } from './dom.js';
 
 // The brief's sentence, a translation in progress (the default model was trained on
 // `Chinese | English` pairs: watch the English attend back to the Chinese), and plain English.
@@ -42,19 +42,21 @@ export function mountTokens(root, actions) {
   }
 
   let chips = [];
+  const changed = changeTracker();
   return (state) => {
     const tr = (key, params) => t(state.lang, key, params);
     if (input.value !== state.text) input.value = state.text;
-    input.disabled = state.generating;
+    update(input, { disabled: state.generating });
     for (const radio of models) radio.checked = radio.value === state.modelName;
     maskToken = state.model?.mask_token ?? null;
-    if (insertMask) insertMask.hidden = !maskToken;
+    if (insertMask) update(insertMask, { hidden: !maskToken });
 
     const tokens = state.tokens;
+    if (!changed(tokens, state.steps?.focus, state.text, state.lang)) return;
     if (!tokens || tokens.ids.length === 0) {
       chips = [];
       list.replaceChildren();
-      note.textContent = state.text.trim() === '' || tokens ? tr('input.empty') : '';
+      update(note, { textContent: state.text.trim() === '' || tokens ? tr('input.empty') : '' });
       return;
     }
 
@@ -80,12 +82,12 @@ export function mountTokens(root, actions) {
     });
     const nodes = next.map((c) => c.node);
     if (tokens.dropped) nodes.push(el('span', { className: 'dropped', textContent: tokens.dropped }));
-    if (nodes.length !== list.childNodes.length || nodes.some((n, i) => list.childNodes[i] !== n)) list.replaceChildren(...nodes);
+    keepChildren(list, nodes);
     chips = next;
     const focus = state.steps ? state.steps.focus : -1;
     next.forEach((c, i) => {
       c.node.classList.toggle('focused', i === focus);
-      c.node.setAttribute('aria-pressed', String(i === focus));
+      setAttributes(c.node, { 'aria-pressed': i === focus });
     });
 
     const parts = [tr('tokens.count', { n: tokens.ids.length })];
@@ -95,7 +97,7 @@ export function mountTokens(root, actions) {
     if (cut.length) parts.push(tr('tokens.partial.note', { chars: cut.join(' ') }));
     if (UNSPACED_CHINESE.test(state.text)) parts.push(tr('tokens.spaces.note'));
     if (tokens.truncated) parts.push(tr('tokens.truncated', { max: tokens.context, dropped: tokens.total - tokens.ids.length }));
-    note.textContent = parts.join(' · ');
+    update(note, { textContent: parts.join(' · ') });
     note.classList.toggle('warn', tokens.truncated);
   };
 }
