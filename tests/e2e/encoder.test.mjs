@@ -40,10 +40,20 @@ test('the GPT page never fetches the encoder; choosing it loads it once and puts
   // The whole mask matrix is allowed, and the causal toggle cannot be chosen.
   assert.ok(s.tokens.allowed.every((a) => a === 1));
   assert.ok(await page.isDisabled('input[name="mask"][value="causal"]'));
-  // Back to the GPT: its answer again, causal.
+  // The reading guide tells of blanks, and of looking both ways, in either language.
+  const guide = () => page.textContent('.guide ol');
+  assert.match(await guide(), /\[MASK\].*before and after/s);
+  await page.click('#lang-switch');
+  await h.settle(page);
+  assert.match(await guide(), /\[MASK\].*前后/s);
+  await page.click('#lang-switch');
+  await h.settle(page);
+  // Back to the GPT: its answer again, causal, and the guide about the next token.
   await page.check('input[name="model-name"][value="default"]');
   await h.ready(page);
   assert.equal((await h.state(page)).model.attention_mask, 'causal');
+  assert.doesNotMatch(await guide(), /\[MASK\]/);
+  assert.match(await guide(), /next token/);
   assert.deepEqual(page.errors ?? [], []);
   await page.close();
 });

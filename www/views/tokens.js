@@ -41,6 +41,9 @@ export function mountTokens(root, actions) {
     examples.append(' ', button);
   }
 
+  // The reading guide says what the chosen model answers: the next token, or each blank.
+  const guideItems = Array.from(root.querySelectorAll('.guide li[data-guide]'));
+
   let chips = [];
   const changed = changeTracker();
   return (state) => {
@@ -50,6 +53,11 @@ export function mountTokens(root, actions) {
     for (const radio of models) radio.checked = radio.value === state.modelName;
     maskToken = state.model?.mask_token ?? null;
     if (insertMask) update(insertMask, { hidden: !maskToken });
+    for (const item of guideItems) {
+      const key = `guide.${maskToken ? 'encoder.' : ''}${item.dataset.guide}`;
+      update(item.dataset, { i18n: key });
+      update(item, { textContent: tr(key) });
+    }
 
     const tokens = state.tokens;
     if (!changed(tokens, state.steps?.focus, state.text, state.lang)) return;
