@@ -233,6 +233,38 @@ test('the link: a bad chapter shows chapter 1 with a note; the sentence survives
   await page.close();
 });
 
+test('the link carries a chapter’s own settings, in their ranges; a bad one is dropped with a note', async () => {
+  if (CHAPTERS.includes(6)) {
+    let page = await openLesson('?chapter=6&lang=en&temperature=0.3&topK=5&seed=7&topP=9');
+    let s = await page.evaluate(() => window.__lessons.state());
+    assert.equal(s.temperature, 0.3);
+    assert.equal(s.topK, 5);
+    assert.equal(s.seed, 7);
+    assert.equal(s.topP, 1, 'top-p 9 is out of range: the chapter’s own start');
+    assert.match(await page.textContent('#link-note'), /“topP” value “9”/);
+    assert.equal(await page.inputValue('.sm-topK'), '5');
+    // A setting changed on the page goes into the link, and a reload brings it back.
+    await page.fill('.sm-topK', '12');
+    await lessonReady(page);
+    await page.waitForFunction(() => new URLSearchParams(location.search).get('topK') === '12', null, { timeout: 10_000 });
+    await page.reload();
+    await lessonReady(page);
+    s = await page.evaluate(() => window.__lessons.state());
+    assert.equal(s.topK, 12);
+    assert.equal(s.temperature, 0.3);
+    assert.deepEqual(page.errors, []);
+    await page.close();
+  }
+  if (CHAPTERS.includes(1)) {
+    // Heads and layers count from 1 in the link, as on the page.
+    const page = await openLesson('?chapter=1&lang=en&layer=1&head=3&reading=own&bogus=1');
+    const s = await page.evaluate(() => window.__lessons.state());
+    assert.deepEqual([s.layer, s.head, s.reading], [0, 2, 'own']);
+    assert.equal(await page.isVisible('#link-note'), false, 'a name no chapter uses is ignored, not a problem');
+    await page.close();
+  }
+});
+
 test('the playground links to the lessons in its language', async () => {
   const page = await h.open(env, '?lang=zh');
   const link = page.locator('#lessons-link');

@@ -2,7 +2,8 @@
 // and what they have done (kept in localStorage), the link's state, the keyboard — around one
 // chapter mounted by the shell (shell.js).
 //
-// The link: lessons.html?chapter=N&lang=zh|en&text=…&focus=…&model=… . A link may be old, cut or
+// The link: lessons.html?chapter=N&lang=zh|en&text=…&focus=…&model=…, and the chapter's own
+// settings where its module declares them (link-fields.js). A link may be old, cut or
 // edited by hand: a chapter that does not exist shows chapter 1, other unusable values are left
 // out, and a note says so (as the playground does for its own links). Moving between chapters
 // stays on the page (history.pushState), so the engine and its loaded models stay warm.
@@ -12,11 +13,14 @@ import { parseFields } from '../url-state.js';
 import { el } from '../views/dom.js';
 import { keepOffline } from '../offline.js';
 import { CHAPTERS, LESSON_LANGUAGES, MODEL_NAMES, chapterNumber, loadChapter, mountLesson } from './shell.js';
+import { writeLinkFields } from './link-fields.js';
 import { lt } from './strings.js';
 
 const STORAGE_KEY = 'attention-playground:lessons';
 /** A typed sentence goes into the link once the learner pauses. */
 const URL_PAUSE_MS = 250;
+/** The link's own names; every other one may be a chapter's setting. */
+const LINK_NAMES = ['chapter', 'lang', 'text', 'focus', 'model'];
 
 /** What the learner has done: chapters visited, and each question's best answer so far. */
 function readProgress() {
@@ -64,17 +68,21 @@ function readLink(search) {
     if (MODEL_NAMES.includes(map.model)) given.model = map.model;
     else notes.push({ key: 'notice.field', name: 'model', raw: map.model });
   }
-  return { number, lang, given, notes };
+  // The chapter's own settings: only its module knows them, so they are read once it is in.
+  const extra = {};
+  for (const [name, value] of Object.entries(map)) if (!LINK_NAMES.includes(name)) extra[name] = value;
+  return { number, lang, given, extra, notes };
 }
 
 /** The link for a chapter: its state where it differs from the chapter's start. */
-function writeLink(number, lang, state = null, initial = {}) {
+function writeLink(number, lang, state = null, initial = {}, fields = {}) {
   const params = new URLSearchParams({ chapter: String(number), lang });
   if (state) {
     const start = { text: '', model: 'default', focus: null, ...initial };
     if (state.text !== start.text) params.set('text', state.text);
     if (state.focus !== start.focus && state.focus != null) params.set('focus', String(typeof state.focus === 'number' ? state.focus + 1 : state.focus));
     if (state.model !== start.model) params.set('model', state.model);
+    writeLinkFields(fields, state, initial, params);
   }
   return `?${params}`;
 }
@@ -163,15 +171,15 @@ function startLessons() {
     clearTimeout(urlTimer);
     const { number, lang } = current;
     urlTimer = setTimeout(async () => {
-      let initial = {};
-      try { initial = (await loadChapter(number)).initial; } catch { /* the link keeps chapter and language */ }
+      let chapter = {};
+      try { chapter = await loadChapter(number); } catch { /* the link keeps chapter and language */ }
       if (current.number !== number || current.lang !== lang) return;
-      const url = writeLink(number, lang, state, initial);
+      const url = writeLink(number, lang, state, chapter.initial, chapter.link);
       if (url !== location.search) history.replaceState(null, '', url);
     }, URL_PAUSE_MS);
   }
 
-  function show(number, lang, given, { focusTitle = false } = {}) {
+  function show(number, lang, given, { focusTitle = false, extra = {} } = {}) {
     clearTimeout(urlTimer);
     current?.lesson.destroy();
     current = { number, lang, lesson: null };
@@ -181,6 +189,11 @@ function startLessons() {
       number,
       lang,
       given,
+      link: extra,
+      onLinkDropped(dropped) {
+        notes.push(...dropped.map(({ name, raw }) => ({ key: 'notice.field', name, raw })));
+        drawFrame(lang);
+      },
       onStateChange: keepInLink,
       onAnswer(correct) {
         if (progress.answered[number] !== 'right') progress.answered[number] = correct ? 'right' : 'wrong';
@@ -205,7 +218,7 @@ function startLessons() {
 
   window.addEventListener('popstate', () => {
     const link = readLink(location.search);
-    show(link.number, link.lang, link.given, { focusTitle: true });
+    show(link.number, link.lang, link.given, { focusTitle: true, extra: link.extra });
   });
 
   // ← / → (or Alt + ← / →) for the previous and next chapter, never taken from a place that
@@ -223,7 +236,7 @@ function startLessons() {
   const link = readLink(location.search);
   notes = link.notes;
   if (link.notes.some((n) => n.key === 'notice.chapter')) history.replaceState(null, '', writeLink(link.number, link.lang, null));
-  show(link.number, link.lang, link.given);
+  show(link.number, link.lang, link.given, { extra: link.extra });
 
   // For tests and the curious.
   window.__lessons = {

@@ -3,7 +3,8 @@
 // sentence box, the chapter's live view, its try-this buttons and its question.
 //
 // A chapter is a module (chapters/N-slug.js) that exports
-//   { number, slug, css, text: {en, zh}, initial, tries, mount(root, ctx) }
+//   { number, slug, css, text: {en, zh}, initial, tries, link?, mount(root, ctx) }
+// (`link`: which of its state's fields a shared link may carry, and their ranges: link-fields.js)
 // (see /work/brief/LESSONS-CONTRACT.md, repeated here where it matters):
 // - `mount(root, ctx)` draws into the empty `root` and returns { update(state), destroy() }. The
 //   shell calls `update(state)` once right after mount and again after every change of state
@@ -24,6 +25,7 @@
 
 import { connectEngine } from '../engine-client.js';
 import { el } from '../views/dom.js';
+import { parseLinkFields } from './link-fields.js';
 import { lt } from './strings.js';
 
 /** The seven chapters in the order the study tells them; `title` is the table of contents' name. */
@@ -150,11 +152,13 @@ let mounted = 0;
 
 /**
  * Mount chapter `number` in `container`, in `lang`, starting from the chapter's initial state
- * with `given` over it (a shared link's text, an element's attributes). `onStateChange(state)`
+ * with `given` over it (a shared link's text, an element's attributes) and the chapter's own
+ * settings read from `link` (query parameters by name, checked by the module's `link` spec;
+ * `onLinkDropped([{name, raw}])` hears of those it refused). `onStateChange(state)`
  * follows every change; `onAnswer(correct)` each answer to the question.
  * Returns { state(), setState(patch), settle(), destroy() }.
  */
-export function mountLesson(container, { number, lang, given = {}, onStateChange = () => {}, onAnswer = () => {} }) {
+export function mountLesson(container, { number, lang, given = {}, link = {}, onLinkDropped = () => {}, onStateChange = () => {}, onAnswer = () => {} }) {
   const id = `lesson-${++mounted}`;
   const entry = CHAPTERS[number - 1];
   const tr = (key, params) => lt(lang, key, params);
@@ -290,7 +294,9 @@ export function mountLesson(container, { number, lang, given = {}, onStateChange
         return button;
       }));
     }
-    state = { text: '', model: 'default', focus: null, ...chapter.initial, ...given };
+    const fromLink = parseLinkFields(chapter.link, link);
+    if (fromLink.dropped.length) onLinkDropped(fromLink.dropped);
+    state = { text: '', model: 'default', focus: null, ...chapter.initial, ...fromLink.values, ...given };
     textBox.value = state.text;
     openLink.href = playgroundLink(state, lang);
     live.hidden = false;
