@@ -11,7 +11,7 @@ use attention_playground::lessons::influence::{influences, softmax, variants};
 use attention_playground::rnn::{Rnn, RnnActivations, RnnConfig, RnnWeights};
 use attention_playground::train::adamw::Parameters;
 use attention_playground::train::recurrent::RnnTrainer;
-use attention_playground::train::TrainConfig;
+use attention_playground::train::{Train, TrainConfig};
 use attention_playground::weights::SaveDtype;
 use common::counting_dataset;
 use rand::{Rng, SeedableRng};

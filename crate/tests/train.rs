@@ -14,7 +14,7 @@ use attention_playground::ops::linear::{head_backward, head_forward, linear_back
 use attention_playground::train::model::{parameters_mut, zeros_like, Activations};
 use attention_playground::weights::random_weights;
 use attention_playground::train::masking::{mask_tokens, CHOSEN, TO_MASK, TO_RANDOM};
-use attention_playground::train::{TrainConfig, TrainObjective, Trainer};
+use attention_playground::train::{Train, TrainConfig, TrainObjective, Trainer};
 use attention_playground::attention::Mask;
 use attention_playground::backend::scalar::Scalar;
 use attention_playground::backend::Backend;

@@ -5,9 +5,10 @@
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 
-use super::adamw::{clip_grad_norm, learning_rate, AdamW, AdamWConfig, Parameters};
+use super::adamw::{clip_grad_norm, AdamW, AdamWConfig, Parameters};
 use super::data::{Batch, Dataset};
-use super::{StepReport, TrainConfig, TrainObjective};
+use super::trainer::{mean_loss, next_batch};
+use super::{StepReport, Train, TrainConfig, TrainObjective};
 use crate::rnn::{RnnActivations, RnnConfig, RnnWeights};
 use crate::{Error, Result};
 
@@ -46,17 +47,13 @@ impl RnnTrainer {
         Ok(Self { model, config, weights, grads, optimizer, activations, rng, step: 0 })
     }
 
+}
+
+impl Train for RnnTrainer {
     /// Forward, backward through time and one AdamW update on a fresh random batch.
-    pub fn train_step(&mut self, data: &Dataset) -> Result<StepReport> {
-        if data.seq_len != self.config.seq_len {
-            return Err(Error::Input(format!(
-                "the data is cut into sequences of {} tokens, the trainer expects {}",
-                data.seq_len, self.config.seq_len
-            )));
-        }
-        let batch = data.train_batch(&mut self.rng, self.config.batch_size);
+    fn train_step(&mut self, data: &Dataset) -> Result<StepReport> {
+        let (batch, lr) = next_batch(data, &self.config, self.step, &mut self.rng)?;
         let cfg = &self.config;
-        let lr = learning_rate(self.step, cfg.warmup_steps, cfg.steps, cfg.max_lr, cfg.min_lr);
         self.activations.forward(&self.weights, &self.model, &batch.ids)?;
         let loss = self.activations.cross_entropy(&batch.targets, &self.model)?;
         self.grads.parameters_mut().into_iter().for_each(|g| g.data.fill(0.0));
@@ -69,16 +66,12 @@ impl RnnTrainer {
     }
 
     /// Mean loss per token over `batches` (e.g. [`Dataset::val_batches`]).
-    pub fn evaluate(&self, batches: &[Batch]) -> Result<f32> {
-        let (mut total, mut count) = (0.0f64, 0usize);
-        for batch in batches {
+    fn evaluate(&self, batches: &[Batch]) -> Result<f32> {
+        mean_loss(batches, |batch| {
             let sequences = batch.ids.len() / self.config.seq_len;
             let mut activations = RnnActivations::new(&self.model, sequences, self.config.seq_len)?;
             activations.forward(&self.weights, &self.model, &batch.ids)?;
-            let loss = activations.cross_entropy(&batch.targets, &self.model)?;
-            total += loss as f64 * batch.targets.len() as f64;
-            count += batch.targets.len();
-        }
-        Ok(if count == 0 { f32::NAN } else { (total / count as f64) as f32 })
+            Ok((activations.cross_entropy(&batch.targets, &self.model)?, batch.targets.len()))
+        })
     }
 }

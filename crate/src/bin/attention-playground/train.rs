@@ -16,7 +16,7 @@ use attention_playground::fill::{fill_in, mask_id};
 use attention_playground::train::bpe::{train_tokenizer, MASK_TOKEN};
 use attention_playground::train::data::{split_lines, Batch, Dataset, Source};
 use attention_playground::train::model::parameter_count;
-use attention_playground::train::{TrainConfig, TrainObjective, Trainer};
+use attention_playground::train::{Train, TrainConfig, TrainObjective, Trainer};
 use attention_playground::weights::{save_safetensors, SaveDtype};
 use attention_playground::{Error, GptConfig, Result};
 use indicatif::{ProgressBar, ProgressStyle};

@@ -14,7 +14,7 @@ use attention_playground::sampling::argmax;
 use attention_playground::tokenizer::TextTokenizer;
 use attention_playground::train::data::{Batch, Dataset};
 use attention_playground::train::recurrent::RnnTrainer;
-use attention_playground::train::TrainConfig;
+use attention_playground::train::{Train, TrainConfig};
 use attention_playground::weights::SaveDtype;
 use attention_playground::{Error, Result};
 use indicatif::{ProgressBar, ProgressStyle};
