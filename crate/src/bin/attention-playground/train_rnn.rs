@@ -20,6 +20,7 @@ use attention_playground::{Error, Result};
 use indicatif::{ProgressBar, ProgressStyle};
 use serde::{Deserialize, Serialize};
 
+use crate::card::{file_name, write_loss_table};
 use crate::prompts::newline_id;
 use crate::train::{format_losses, Args};
 use crate::training_log::{io_error, Evaluation, SourceSummary, TrainingLog};
@@ -219,14 +220,8 @@ pub fn write_card(dir: &Path) -> Result<()> {
          {:.0} s wall-clock including the evaluations, on {} {} = {:.0} tokens/s. Every evaluation is in `training-log.json`.\n",
         t.weight_decay, t.max_lr, t.warmup_steps, t.min_lr, t.grad_clip, t.steps, t.batch_size, t.seq_len, t.seed, log.seconds, log.threads, if log.threads == 1 { "thread" } else { "threads" }, log.tokens_per_second
     );
-    let names: Vec<String> = log.sources.iter().map(|s| format!("`{}`", file_name(&s.path))).collect();
     let _ = writeln!(w, "### Loss (cross-entropy, nats per token)\n");
-    let _ = writeln!(w, "| step | train (mean since last row) | {} | elapsed |", names.iter().map(|n| format!("val {n}")).collect::<Vec<_>>().join(" | "));
-    let _ = writeln!(w, "|---|---|{}---|", "---|".repeat(names.len()));
-    for ev in &log.evaluations {
-        let vals: Vec<String> = ev.val_loss.iter().map(|l| format!("{l:.3}")).collect();
-        let _ = writeln!(w, "| {} | {:.3} | {} | {:.0} s |", ev.step, ev.train_loss, vals.join(" | "), ev.elapsed_s);
-    }
+    write_loss_table(w, &log.sources, &log.evaluations);
     let _ = writeln!(w, "\nAgainst the unigram baseline and the default GPT on the same validation lines (the GPT's own log, its last evaluation):\n");
     let _ = writeln!(w, "| source | unigram | GRU | GPT |\n|---|---|---|---|");
     let last = log.evaluations.last();
@@ -260,8 +255,4 @@ fn section<'a>(markdown: &'a str, heading: &str) -> Option<&'a str> {
     let body = &markdown[start..];
     let end = body.find("\n## ").map_or(body.len(), |i| i + 1);
     Some(body[..end].trim_matches('\n'))
-}
-
-fn file_name(path: &str) -> &str {
-    path.rsplit('/').next().unwrap_or(path)
 }
