@@ -5,7 +5,7 @@
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 
-use super::adamw::{clip_grad_norm, AdamW, AdamWConfig, Parameters};
+use super::adamw::{AdamW, AdamWConfig};
 use super::data::{Batch, Dataset};
 use super::trainer::{mean_loss, next_batch};
 use super::{StepReport, Train, TrainConfig, TrainObjective};
@@ -56,10 +56,9 @@ impl Train for RnnTrainer {
         let cfg = &self.config;
         self.activations.forward(&self.weights, &self.model, &batch.ids)?;
         let loss = self.activations.cross_entropy(&batch.targets, &self.model)?;
-        self.grads.parameters_mut().into_iter().for_each(|g| g.data.fill(0.0));
-        self.activations.backward(&self.weights, &self.model, &batch.targets, &mut self.grads);
-        let grad_norm = clip_grad_norm(&mut self.grads, cfg.grad_clip);
-        self.optimizer.step(&mut self.weights, &mut self.grads, lr);
+        let (activations, model) = (&self.activations, &self.model);
+        let backward = |weights: &RnnWeights, grads: &mut RnnWeights| activations.backward(weights, model, &batch.targets, grads);
+        let grad_norm = self.optimizer.backward_and_step(&mut self.weights, &mut self.grads, backward, cfg.grad_clip, lr);
         let report = StepReport { step: self.step, loss, lr, grad_norm };
         self.step += 1;
         Ok(report)

@@ -6,12 +6,12 @@ use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 
-use super::adamw::{clip_grad_norm, learning_rate, AdamW, AdamWConfig};
+use super::adamw::{learning_rate, AdamW, AdamWConfig};
 use super::data::{Batch, Dataset};
 use super::masking::mask_tokens;
 use crate::ops::attention::Mask;
 use crate::ops::dropout::check_dropout;
-use super::model::{parameters_mut, zeros_like, Activations};
+use super::model::{zeros_like, Activations};
 use crate::weights::{random_weights, HostWeights};
 use crate::{Error, GptConfig, Result};
 
@@ -158,10 +158,9 @@ impl Train for Trainer {
         self.activations.predict_only(batch.predicted)?;
         self.activations.forward(&self.weights, &self.model, &batch.ids)?;
         let loss = self.activations.cross_entropy(&batch.targets, self.model.vocab_size)?;
-        parameters_mut(&mut self.grads).into_iter().for_each(|g| g.data.fill(0.0));
-        self.activations.backward(&self.weights, &self.model, &batch.ids, &batch.targets, &mut self.grads);
-        let grad_norm = clip_grad_norm(&mut self.grads, cfg.grad_clip);
-        self.optimizer.step(&mut self.weights, &mut self.grads, lr);
+        let (activations, model) = (&self.activations, &self.model);
+        let backward = |weights: &HostWeights, grads: &mut HostWeights| activations.backward(weights, model, &batch.ids, &batch.targets, grads);
+        let grad_norm = self.optimizer.backward_and_step(&mut self.weights, &mut self.grads, backward, cfg.grad_clip, lr);
 
         let report = StepReport { step: self.step, loss, lr, grad_norm };
         self.step += 1;

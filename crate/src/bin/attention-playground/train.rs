@@ -219,6 +219,7 @@ pub fn run(mut args: Args) -> Result<()> {
             s.path, s.train_tokens, s.val_tokens, s.weight, s.unigram_val_loss
         );
     }
+    // 4. The loop.
     let run = train_loop(
         &args,
         &data,
