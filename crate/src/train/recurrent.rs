@@ -46,7 +46,6 @@ impl RnnTrainer {
         let activations = RnnActivations::new(&model, config.batch_size, config.seq_len)?;
         Ok(Self { model, config, weights, grads, optimizer, activations, rng, step: 0 })
     }
-
 }
 
 impl Train for RnnTrainer {

@@ -144,7 +144,6 @@ impl Trainer {
         let grads = zeros_like(&weights);
         Ok(Self { model, config, weights, grads, optimizer, activations, rng, step: 0 })
     }
-
 }
 
 impl Train for Trainer {

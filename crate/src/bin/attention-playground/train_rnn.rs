@@ -22,9 +22,6 @@ use crate::prompts::newline_id;
 use crate::train::{source_summaries, train_config, train_loop, write_training_log, Args};
 use crate::training_log::{io_error, TrainingLog};
 
-/// What `training-log.json` records for the GRU (the GPT's log, with the GRU's config).
-pub type RnnTrainingLog = TrainingLog<RnnConfig>;
-
 pub fn run(args: &Args, data: &Dataset, tokenizer: &TextTokenizer, tokenizer_path: &Path) -> Result<()> {
     let vocab_size = tokenizer.vocab_size();
     let mut model = RnnConfig::gru(vocab_size, args.n_embd, args.n_hidden);
@@ -45,7 +42,7 @@ pub fn run(args: &Args, data: &Dataset, tokenizer: &TextTokenizer, tokenizer_pat
         },
         |trainer| save_checkpoint(&gru(trainer), &args.out),
     )?;
-    write_training_log(args, RnnTrainingLog::new(model, config, parameters, summaries, run, args.threads))?;
+    write_training_log(args, TrainingLog::<RnnConfig>::new(model, config, parameters, summaries, run, args.threads))?;
     write_card(&args.out)
 }
 
@@ -93,7 +90,7 @@ pub fn write_card(dir: &Path) -> Result<()> {
     let config = RnnConfig::from_json(&read(&dir.join("config.json"))?)?;
     let weights_bytes = std::fs::read(dir.join("model.safetensors")).map_err(|e| io_error(&dir.join("model.safetensors"), e))?;
     let rnn = Rnn::from_files(&read(&dir.join("config.json"))?, &weights_bytes)?;
-    let log: RnnTrainingLog =
+    let log: TrainingLog<RnnConfig> =
         serde_json::from_str(&read(&dir.join("training-log.json"))?).map_err(|e| Error::Model(format!("training-log.json: {e}")))?;
     let tokenizer_rel = config.tokenizer.clone().ok_or_else(|| Error::Model("config.json names no tokenizer".into()))?;
     let gpt_dir = dir.join(&tokenizer_rel).parent().map(Path::to_path_buf).unwrap_or_default();
