@@ -3,15 +3,17 @@
 //! float64), its checkpoint round trip, and a short training run by the shared recipe that
 //! must learn.
 
+mod common;
+
 use std::path::PathBuf;
 
 use attention_playground::lessons::influence::{influences, softmax, variants};
 use attention_playground::rnn::{Rnn, RnnActivations, RnnConfig, RnnWeights};
 use attention_playground::train::adamw::Parameters;
-use attention_playground::train::data::{Dataset, Source};
 use attention_playground::train::recurrent::RnnTrainer;
-use attention_playground::train::TrainConfig;
+use attention_playground::train::{Train, TrainConfig};
 use attention_playground::weights::SaveDtype;
+use common::counting_dataset;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
@@ -92,16 +94,6 @@ fn next_token_logits_equal_the_batched_forward_at_the_last_position() {
     }
     assert!(rnn.next_token_logits(&[]).is_err(), "no tokens, no prediction");
     assert!(rnn.next_token_logits(&[11]).is_err(), "a token outside the vocabulary is an error");
-}
-
-/// Each line counts up from a random start: the next token follows from the last one.
-fn counting_dataset(seq_len: usize, vocab: u32) -> Dataset {
-    let mut rng = ChaCha8Rng::seed_from_u64(10);
-    let mut stream = |n: usize| -> Vec<u32> {
-        (0..n).map(|_| rng.random_range(0..vocab)).flat_map(|start| (0..8).map(move |i| (start + i) % vocab)).collect()
-    };
-    let sources = vec![Source { name: "count".into(), weight: 1.0, train: stream(200), val: stream(30) }];
-    Dataset::new(sources, seq_len).unwrap()
 }
 
 #[test]

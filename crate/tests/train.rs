@@ -1,6 +1,8 @@
 //! The trainer's math: every backward function against finite differences of its forward
 //! function, the whole model's gradient likewise, and a short training run that must learn.
 
+mod common;
+
 use attention_playground::ops::attention::{self_attention_backward, self_attention_forward};
 use attention_playground::ops::cross_entropy::{cross_entropy_backward, cross_entropy_forward};
 use attention_playground::train::data::{split_lines, Dataset, Source};
@@ -12,13 +14,14 @@ use attention_playground::ops::linear::{head_backward, head_forward, linear_back
 use attention_playground::train::model::{parameters_mut, zeros_like, Activations};
 use attention_playground::weights::random_weights;
 use attention_playground::train::masking::{mask_tokens, CHOSEN, TO_MASK, TO_RANDOM};
-use attention_playground::train::{TrainConfig, TrainObjective, Trainer};
+use attention_playground::train::{Train, TrainConfig, TrainObjective, Trainer};
 use attention_playground::attention::Mask;
 use attention_playground::backend::scalar::Scalar;
 use attention_playground::backend::Backend;
 use attention_playground::gpt::Gpt;
 use attention_playground::weights::{load_safetensors, save_safetensors, SaveDtype};
 use attention_playground::GptConfig;
+use common::counting_dataset;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
@@ -360,16 +363,6 @@ fn check_whole_model_gradient(dropout: f32, explicit_head: bool, encoder: bool) 
             loss_of(&probe)
         });
     }
-}
-
-/// A toy corpus with structure to learn: each line counts up from a random start.
-fn counting_dataset(seq_len: usize, vocab: u32) -> Dataset {
-    let mut rng = ChaCha8Rng::seed_from_u64(10);
-    let mut stream = |n: usize| -> Vec<u32> {
-        (0..n).map(|_| rng.random_range(0..vocab)).flat_map(|start| (0..8).map(move |i| (start + i) % vocab)).collect()
-    };
-    let sources = vec![Source { name: "count".into(), weight: 1.0, train: stream(200), val: stream(30) }];
-    Dataset::new(sources, seq_len).unwrap()
 }
 
 #[test]

@@ -42,6 +42,17 @@ impl AdamW {
         Self { config, m: zeros.clone(), v: zeros, t: 0 }
     }
 
+    /// One training update, as every trainer makes it after its forward pass: `backward` writes
+    /// the loss's gradient into `grads` (zeroed first), which is clipped to a global norm of
+    /// `max_norm` and applied at learning rate `lr`. Returns the norm before clipping.
+    pub fn backward_and_step<W: Parameters>(&mut self, weights: &mut W, grads: &mut W, backward: impl FnOnce(&W, &mut W), max_norm: f32, lr: f32) -> f32 {
+        grads.parameters_mut().into_iter().for_each(|g| g.data.fill(0.0));
+        backward(weights, grads);
+        let grad_norm = clip_grad_norm(grads, max_norm);
+        self.step(weights, grads, lr);
+        grad_norm
+    }
+
     /// One update of `weights` with `grads` at learning rate `lr`.
     pub fn step<W: Parameters>(&mut self, weights: &mut W, grads: &mut W, lr: f32) {
         self.t += 1;

@@ -26,4 +26,4 @@ pub mod model;
 pub mod recurrent;
 pub mod trainer;
 
-pub use trainer::{StepReport, TrainConfig, TrainObjective, Trainer};
+pub use trainer::{StepReport, Train, TrainConfig, TrainObjective, Trainer};

@@ -5,9 +5,10 @@
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 
-use super::adamw::{clip_grad_norm, learning_rate, AdamW, AdamWConfig, Parameters};
+use super::adamw::{AdamW, AdamWConfig};
 use super::data::{Batch, Dataset};
-use super::{StepReport, TrainConfig, TrainObjective};
+use super::trainer::{mean_loss, next_batch};
+use super::{StepReport, Train, TrainConfig, TrainObjective};
 use crate::rnn::{RnnActivations, RnnConfig, RnnWeights};
 use crate::{Error, Result};
 
@@ -45,40 +46,30 @@ impl RnnTrainer {
         let activations = RnnActivations::new(&model, config.batch_size, config.seq_len)?;
         Ok(Self { model, config, weights, grads, optimizer, activations, rng, step: 0 })
     }
+}
 
+impl Train for RnnTrainer {
     /// Forward, backward through time and one AdamW update on a fresh random batch.
-    pub fn train_step(&mut self, data: &Dataset) -> Result<StepReport> {
-        if data.seq_len != self.config.seq_len {
-            return Err(Error::Input(format!(
-                "the data is cut into sequences of {} tokens, the trainer expects {}",
-                data.seq_len, self.config.seq_len
-            )));
-        }
-        let batch = data.train_batch(&mut self.rng, self.config.batch_size);
+    fn train_step(&mut self, data: &Dataset) -> Result<StepReport> {
+        let (batch, lr) = next_batch(data, &self.config, self.step, &mut self.rng)?;
         let cfg = &self.config;
-        let lr = learning_rate(self.step, cfg.warmup_steps, cfg.steps, cfg.max_lr, cfg.min_lr);
         self.activations.forward(&self.weights, &self.model, &batch.ids)?;
         let loss = self.activations.cross_entropy(&batch.targets, &self.model)?;
-        self.grads.parameters_mut().into_iter().for_each(|g| g.data.fill(0.0));
-        self.activations.backward(&self.weights, &self.model, &batch.targets, &mut self.grads);
-        let grad_norm = clip_grad_norm(&mut self.grads, cfg.grad_clip);
-        self.optimizer.step(&mut self.weights, &mut self.grads, lr);
+        let (activations, model) = (&self.activations, &self.model);
+        let backward = |weights: &RnnWeights, grads: &mut RnnWeights| activations.backward(weights, model, &batch.targets, grads);
+        let grad_norm = self.optimizer.backward_and_step(&mut self.weights, &mut self.grads, backward, cfg.grad_clip, lr);
         let report = StepReport { step: self.step, loss, lr, grad_norm };
         self.step += 1;
         Ok(report)
     }
 
     /// Mean loss per token over `batches` (e.g. [`Dataset::val_batches`]).
-    pub fn evaluate(&self, batches: &[Batch]) -> Result<f32> {
-        let (mut total, mut count) = (0.0f64, 0usize);
-        for batch in batches {
+    fn evaluate(&self, batches: &[Batch]) -> Result<f32> {
+        mean_loss(batches, |batch| {
             let sequences = batch.ids.len() / self.config.seq_len;
             let mut activations = RnnActivations::new(&self.model, sequences, self.config.seq_len)?;
             activations.forward(&self.weights, &self.model, &batch.ids)?;
-            let loss = activations.cross_entropy(&batch.targets, &self.model)?;
-            total += loss as f64 * batch.targets.len() as f64;
-            count += batch.targets.len();
-        }
-        Ok(if count == 0 { f32::NAN } else { (total / count as f64) as f32 })
+            Ok((activations.cross_entropy(&batch.targets, &self.model)?, batch.targets.len()))
+        })
     }
 }

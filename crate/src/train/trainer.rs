@@ -6,12 +6,12 @@ use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 
-use super::adamw::{clip_grad_norm, learning_rate, AdamW, AdamWConfig};
+use super::adamw::{learning_rate, AdamW, AdamWConfig};
 use super::data::{Batch, Dataset};
 use super::masking::mask_tokens;
 use crate::ops::attention::Mask;
 use crate::ops::dropout::check_dropout;
-use super::model::{parameters_mut, zeros_like, Activations};
+use super::model::{zeros_like, Activations};
 use crate::weights::{random_weights, HostWeights};
 use crate::{Error, GptConfig, Result};
 
@@ -70,6 +70,40 @@ pub struct StepReport {
     pub grad_norm: f32,
 }
 
+/// What a training loop needs of a trainer, whichever the model (the GPT and the encoder's
+/// [`Trainer`], the GRU's [`super::recurrent::RnnTrainer`]): one step, and validation loss.
+pub trait Train {
+    /// Forward, backward and one AdamW update on a fresh random batch.
+    fn train_step(&mut self, data: &Dataset) -> Result<StepReport>;
+    /// Mean loss per predicted token over `batches` (e.g. [`Dataset::val_batches`]).
+    fn evaluate(&self, batches: &[Batch]) -> Result<f32>;
+}
+
+/// Step `step`'s training batch, drawn from `rng`, and its learning rate: the same draw for
+/// every model, so models trained with one seed see the same sequences.
+pub(super) fn next_batch(data: &Dataset, config: &TrainConfig, step: usize, rng: &mut ChaCha8Rng) -> Result<(Batch, f32)> {
+    if data.seq_len != config.seq_len {
+        return Err(Error::Input(format!(
+            "the data is cut into sequences of {} tokens, the trainer expects {}",
+            data.seq_len, config.seq_len
+        )));
+    }
+    let batch = data.train_batch(rng, config.batch_size);
+    Ok((batch, learning_rate(step, config.warmup_steps, config.steps, config.max_lr, config.min_lr)))
+}
+
+/// The mean over `batches` of each one's loss per scored token, weighted by how many tokens it
+/// scored: `loss_of` gives `(mean loss, tokens scored)`. NaN when none was scored.
+pub(super) fn mean_loss(batches: &[Batch], mut loss_of: impl FnMut(&Batch) -> Result<(f32, usize)>) -> Result<f32> {
+    let (mut total, mut count) = (0.0f64, 0usize);
+    for batch in batches {
+        let (loss, scored) = loss_of(batch)?;
+        total += loss as f64 * scored as f64;
+        count += scored;
+    }
+    Ok(if count == 0 { f32::NAN } else { (total / count as f64) as f32 })
+}
+
 pub struct Trainer {
     pub model: GptConfig,
     pub config: TrainConfig,
@@ -110,28 +144,22 @@ impl Trainer {
         let grads = zeros_like(&weights);
         Ok(Self { model, config, weights, grads, optimizer, activations, rng, step: 0 })
     }
+}
 
+impl Train for Trainer {
     /// Forward, backward and one AdamW update on a fresh random batch.
-    pub fn train_step(&mut self, data: &Dataset) -> Result<StepReport> {
-        if data.seq_len != self.config.seq_len {
-            return Err(Error::Input(format!(
-                "the data is cut into sequences of {} tokens, the trainer expects {}",
-                data.seq_len, self.config.seq_len
-            )));
-        }
-        let batch = data.train_batch(&mut self.rng, self.config.batch_size);
+    fn train_step(&mut self, data: &Dataset) -> Result<StepReport> {
+        let (batch, lr) = next_batch(data, &self.config, self.step, &mut self.rng)?;
         let batch = objective_batch(batch, self.config.objective, self.model.vocab_size, &mut self.rng)?;
         let cfg = &self.config;
-        let lr = learning_rate(self.step, cfg.warmup_steps, cfg.steps, cfg.max_lr, cfg.min_lr);
 
         self.activations.draw_dropout(cfg.dropout, &mut self.rng)?;
         self.activations.predict_only(batch.predicted)?;
         self.activations.forward(&self.weights, &self.model, &batch.ids)?;
         let loss = self.activations.cross_entropy(&batch.targets, self.model.vocab_size)?;
-        parameters_mut(&mut self.grads).into_iter().for_each(|g| g.data.fill(0.0));
-        self.activations.backward(&self.weights, &self.model, &batch.ids, &batch.targets, &mut self.grads);
-        let grad_norm = clip_grad_norm(&mut self.grads, cfg.grad_clip);
-        self.optimizer.step(&mut self.weights, &mut self.grads, lr);
+        let (activations, model) = (&self.activations, &self.model);
+        let backward = |weights: &HostWeights, grads: &mut HostWeights| activations.backward(weights, model, &batch.ids, &batch.targets, grads);
+        let grad_norm = self.optimizer.backward_and_step(&mut self.weights, &mut self.grads, backward, cfg.grad_clip, lr);
 
         let report = StepReport { step: self.step, loss, lr, grad_norm };
         self.step += 1;
@@ -141,22 +169,18 @@ impl Trainer {
     /// Mean loss per predicted token over `batches` (e.g. [`Dataset::val_batches`]). For the
     /// encoder the batches are masked by a generator seeded afresh on every call, so each
     /// evaluation scores the same masked positions.
-    pub fn evaluate(&self, batches: &[Batch]) -> Result<f32> {
+    fn evaluate(&self, batches: &[Batch]) -> Result<f32> {
         let mut rng = ChaCha8Rng::seed_from_u64(self.config.seed);
         rng.set_stream(2);
-        let (mut total, mut count) = (0.0f64, 0usize);
-        for batch in batches {
+        mean_loss(batches, |batch| {
             let sequences = batch.ids.len() / self.config.seq_len;
             let batch = objective_batch(batch.clone(), self.config.objective, self.model.vocab_size, &mut rng)?;
             let mut activations = Activations::new(&self.model, sequences, self.config.seq_len)?;
             activations.mask = self.config.objective.mask();
             activations.predict_only(batch.predicted)?;
             activations.forward(&self.weights, &self.model, &batch.ids)?;
-            let loss = activations.cross_entropy(&batch.targets, self.model.vocab_size)?;
-            total += loss as f64 * batch.targets.len() as f64;
-            count += batch.targets.len();
-        }
-        Ok(if count == 0 { f32::NAN } else { (total / count as f64) as f32 })
+            Ok((activations.cross_entropy(&batch.targets, self.model.vocab_size)?, batch.targets.len()))
+        })
     }
 }
 

@@ -1,6 +1,7 @@
 //! Shared test helpers: the golden fixture written by `tests/golden/reference.py` (an
 //! independent pure-Python GPT-2 in float64), and one generic check that any backend's forward
 //! pass and trace match it. A new backend's test is one line: `check_golden(MyBackend::new())`.
+//! Also the toy corpus the GPT and GRU trainers learn from.
 
 #![allow(dead_code)] // each test binary uses a different subset
 
@@ -10,8 +11,11 @@ use attention_playground::attention::Mask;
 use attention_playground::backend::Backend;
 use attention_playground::gpt::Gpt;
 use attention_playground::trace::Trace;
+use attention_playground::train::data::{Dataset, Source};
 use attention_playground::weights::{load_safetensors, HostWeights};
 use attention_playground::{GptConfig, Tensor};
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
 use serde_json::Value;
 
 /// A comparison passes when |got − want| ≤ abs + |want| · rel.
@@ -189,4 +193,15 @@ pub fn assert_close(what: &str, got: &[f32], want: &[f32]) {
         // Equal infinities (masked scores) subtract to NaN, so compare them first.
         assert!(a == b || (a - b).abs() <= 1e-5 * (1.0 + b.abs()), "{what}[{i}]: got {a}, want {b}");
     }
+}
+
+/// A toy corpus with structure to learn, for the GPT and the GRU trainers alike: each line
+/// counts up from a random start, so the next token follows from the last one.
+pub fn counting_dataset(seq_len: usize, vocab: u32) -> Dataset {
+    let mut rng = ChaCha8Rng::seed_from_u64(10);
+    let mut stream = |n: usize| -> Vec<u32> {
+        (0..n).map(|_| rng.random_range(0..vocab)).flat_map(|start| (0..8).map(move |i| (start + i) % vocab)).collect()
+    };
+    let sources = vec![Source { name: "count".into(), weight: 1.0, train: stream(200), val: stream(30) }];
+    Dataset::new(sources, seq_len).unwrap()
 }

@@ -25,7 +25,7 @@ use attention_playground::{Error, GptConfig, Result, Tensor};
 use tokenizers::Tokenizer;
 
 use crate::prompts::{self, continue_line};
-use crate::training_log::{io_error, TrainingLog};
+use crate::training_log::{io_error, Evaluation, SourceSummary, TrainingLog};
 
 /// Where a notes section goes in the card; a card without one says less (or something generic).
 /// `fills`: what the encoder's fill-ins show and where it fails (an encoder's card only).
@@ -177,15 +177,9 @@ pub fn write_model_card(dir: &Path, notes: Option<&Path>, val_fraction: f32) -> 
         log.tokens_per_second
     );
 
-    let names: Vec<String> = log.sources.iter().map(|s| file_name(&s.path)).collect();
     let per = if objective.is_encoder() { "masked token (the 15 % BERT's recipe chose; validation masked with a fixed seed)" } else { "token" };
     let _ = writeln!(w, "\n### Loss (cross-entropy, nats per {per})\n");
-    let _ = writeln!(w, "| step | train (mean since last row) | {} | elapsed |", names.iter().map(|n| format!("val `{n}`")).collect::<Vec<_>>().join(" | "));
-    let _ = writeln!(w, "|---|---|{}---|", "---|".repeat(names.len()));
-    for e in &log.evaluations {
-        let val: Vec<String> = e.val_loss.iter().map(|l| format!("{l:.3}")).collect();
-        let _ = writeln!(w, "| {} | {:.3} | {} | {:.0} s |", e.step, e.train_loss, val.join(" | "), e.elapsed_s);
-    }
+    write_loss_table(w, &log.sources, &log.evaluations);
     if let Some(last) = log.evaluations.last() {
         let _ = writeln!(w, "\nValidation loss against a unigram baseline (each token predicted by its training frequency, ignoring context), and the model's per character of text (tokens per character of the validation lines × loss per token: comparable across tokenizers):\n");
         let _ = writeln!(w, "| source | unigram | model | perplexity unigram → model | model, nats per character |\n|---|---|---|---|---|");
@@ -510,6 +504,17 @@ pub fn url_encode(text: &str) -> String {
 /// The index of the largest value (the first on a tie).
 fn argmax(x: &[f32]) -> usize {
     sampling::argmax(x).unwrap_or(0) as usize
+}
+
+/// The loss table of a card: one row per evaluation, with the validation loss of each source.
+pub fn write_loss_table(w: &mut String, sources: &[SourceSummary], evaluations: &[Evaluation]) {
+    let names: Vec<String> = sources.iter().map(|s| format!("val `{}`", file_name(&s.path))).collect();
+    let _ = writeln!(w, "| step | train (mean since last row) | {} | elapsed |", names.join(" | "));
+    let _ = writeln!(w, "|---|---|{}---|", "---|".repeat(names.len()));
+    for e in evaluations {
+        let val: Vec<String> = e.val_loss.iter().map(|l| format!("{l:.3}")).collect();
+        let _ = writeln!(w, "| {} | {:.3} | {} | {:.0} s |", e.step, e.train_loss, val.join(" | "), e.elapsed_s);
+    }
 }
 
 /// Text safe inside a Markdown table cell.

@@ -16,15 +16,16 @@ use attention_playground::fill::{fill_in, mask_id};
 use attention_playground::train::bpe::{train_tokenizer, MASK_TOKEN};
 use attention_playground::train::data::{split_lines, Batch, Dataset, Source};
 use attention_playground::train::model::parameter_count;
-use attention_playground::train::{TrainConfig, TrainObjective, Trainer};
+use attention_playground::train::{Train, TrainConfig, TrainObjective, Trainer};
 use attention_playground::weights::{save_safetensors, SaveDtype};
 use attention_playground::{Error, GptConfig, Result};
 use indicatif::{ProgressBar, ProgressStyle};
+use serde::Serialize;
 use tokenizers::Tokenizer;
 
 use crate::card::write_model_card;
 use crate::prompts::{self, continue_line, newline_id};
-use crate::training_log::{io_error, Evaluation, SourceSummary, TrainingLog};
+use crate::training_log::{io_error, Evaluation, SourceSummary, TrainingLog, TrainingRun};
 
 #[derive(clap::Args, Debug, Clone)]
 #[command(args_override_self = true)]
@@ -207,7 +208,32 @@ pub fn run(mut args: Args) -> Result<()> {
         vocab_size,
         layer_norm_epsilon: 1e-5,
     };
-    let config = TrainConfig {
+    let config = train_config(&args, train_objective);
+    let mut trainer = Trainer::new(model.clone(), config.clone())?;
+    let parameters = parameter_count(&trainer.weights);
+    let summaries = source_summaries(&data, vocab_size);
+    println!("model: {parameters} parameters, vocabulary {vocab_size}, {model:?}");
+    for s in &summaries {
+        println!(
+            "{}: {} train / {} validation tokens, weight {}, unigram validation loss {:.3}",
+            s.path, s.train_tokens, s.val_tokens, s.weight, s.unigram_val_loss
+        );
+    }
+    // 4. The loop.
+    let run = train_loop(
+        &args,
+        &data,
+        &mut trainer,
+        |trainer| sample_prompts(trainer, &objective, &text_tokenizer, &args.prompts, args.seed),
+        |trainer| save_checkpoint(trainer, &objective, &args.out),
+    )?;
+    write_training_log(&args, TrainingLog::new(model, config, parameters, summaries, run, args.threads))?;
+    write_model_card(&args.out, args.card_notes.as_deref(), args.val_fraction)
+}
+
+/// The optimiser's settings from the flags, the same for every model; `objective` is what it learns.
+pub(crate) fn train_config(args: &Args, objective: TrainObjective) -> TrainConfig {
+    TrainConfig {
         batch_size: args.batch_size,
         seq_len: args.n_positions,
         steps: args.steps,
@@ -218,11 +244,13 @@ pub fn run(mut args: Args) -> Result<()> {
         weight_decay: args.weight_decay,
         dropout: args.dropout,
         seed: args.seed,
-        objective: train_objective,
-    };
-    let mut trainer = Trainer::new(model.clone(), config.clone())?;
-    let summaries: Vec<SourceSummary> = data
-        .sources
+        objective,
+    }
+}
+
+/// What the log records of each source: its size, weight and the unigram baseline.
+pub(crate) fn source_summaries(data: &Dataset, vocab_size: usize) -> Vec<SourceSummary> {
+    data.sources
         .iter()
         .enumerate()
         .map(|(i, s)| SourceSummary {
@@ -232,17 +260,20 @@ pub fn run(mut args: Args) -> Result<()> {
             val_tokens: s.val.len(),
             unigram_val_loss: data.unigram_loss(i, vocab_size),
         })
-        .collect();
-    println!("model: {} parameters, vocabulary {vocab_size}, {model:?}", parameter_count(&trainer.weights));
-    for s in &summaries {
-        println!(
-            "{}: {} train / {} validation tokens, weight {}, unigram validation loss {:.3}",
-            s.path, s.train_tokens, s.val_tokens, s.weight, s.unigram_val_loss
-        );
-    }
-    let val_sets: Vec<Vec<Batch>> = (0..data.sources.len()).map(|i| data.val_batches(i, args.batch_size, args.eval_batches)).collect();
+        .collect()
+}
 
-    // 4. The loop.
+/// The loop, whichever the model: `--steps` steps under a progress bar, and every
+/// `--eval-every` steps (and after the last) validation loss per source, the prompts'
+/// `samples` printed, and a `checkpoint`.
+pub(crate) fn train_loop<T: Train>(
+    args: &Args,
+    data: &Dataset,
+    trainer: &mut T,
+    samples: impl Fn(&T) -> Result<Vec<(String, String)>>,
+    checkpoint: impl Fn(&T) -> Result<()>,
+) -> Result<TrainingRun> {
+    let val_sets: Vec<Vec<Batch>> = (0..data.sources.len()).map(|i| data.val_batches(i, args.batch_size, args.eval_batches)).collect();
     let bar = ProgressBar::new(args.steps as u64);
     bar.set_style(
         ProgressStyle::with_template("{bar:30} {pos}/{len} [{elapsed_precise}<{eta_precise}] {msg}")
@@ -253,7 +284,7 @@ pub fn run(mut args: Args) -> Result<()> {
     let mut evaluations = Vec::new();
     let mut recent_losses = Vec::new();
     for step in 0..args.steps {
-        let report = trainer.train_step(&data)?;
+        let report = trainer.train_step(data)?;
         recent_losses.push(report.loss);
         let seconds = started.elapsed().as_secs_f32();
         bar.set_message(format!(
@@ -266,7 +297,7 @@ pub fn run(mut args: Args) -> Result<()> {
         bar.inc(1);
         if (step + 1) % args.eval_every == 0 || step + 1 == args.steps {
             let val_loss = val_sets.iter().map(|set| trainer.evaluate(set)).collect::<Result<Vec<_>>>()?;
-            let samples = sample_prompts(&trainer, &objective, &text_tokenizer, &args.prompts, args.seed)?;
+            let samples = samples(trainer)?;
             let train_loss = recent_losses.iter().sum::<f32>() / recent_losses.len() as f32;
             recent_losses.clear();
             bar.suspend(|| {
@@ -276,30 +307,21 @@ pub fn run(mut args: Args) -> Result<()> {
                 }
             });
             evaluations.push(Evaluation { step: step + 1, train_loss, val_loss, elapsed_s: started.elapsed().as_secs_f32(), samples });
-            save_checkpoint(&trainer, &objective, &args.out)?;
+            checkpoint(trainer)?;
         }
     }
     bar.finish();
     let seconds = started.elapsed().as_secs_f32();
+    Ok(TrainingRun { evaluations, seconds, tokens_per_second: tokens_per_step * args.steps as f32 / seconds })
+}
 
-    // The command as one would type it: the program by its name, not its path.
-    let command = std::iter::once("attention-playground".to_string()).chain(std::env::args().skip(1)).collect::<Vec<_>>().join(" ");
-    let log = TrainingLog {
-        command,
-        model,
-        train: config,
-        parameters: parameter_count(&trainer.weights),
-        sources: summaries,
-        evaluations,
-        seconds,
-        tokens_per_second: tokens_per_step * args.steps as f32 / seconds,
-        threads: args.threads,
-    };
+/// `training-log.json` in `--out`, and the closing line.
+pub(crate) fn write_training_log<Model: Serialize>(args: &Args, log: TrainingLog<Model>) -> Result<()> {
     let log_path = args.out.join("training-log.json");
     let json = serde_json::to_string_pretty(&log).map_err(|e| Error::Model(e.to_string()))?;
     std::fs::write(&log_path, json).map_err(|e| io_error(&log_path, e))?;
-    println!("trained {} steps in {seconds:.0} s ({:.0} tokens/s) → {}", args.steps, log.tokens_per_second, args.out.display());
-    write_model_card(&args.out, args.card_notes.as_deref(), args.val_fraction)
+    println!("trained {} steps in {:.0} s ({:.0} tokens/s) → {}", args.steps, log.seconds, log.tokens_per_second, args.out.display());
+    Ok(())
 }
 
 /// The text the tokenizer learns from, with the sources in the proportions of the training mix

@@ -7,129 +7,42 @@
 
 use std::fmt::Write as _;
 use std::path::{Component, Path, PathBuf};
-use std::time::Instant;
 
 use attention_playground::rnn::{Rnn, RnnConfig};
 use attention_playground::sampling::argmax;
 use attention_playground::tokenizer::TextTokenizer;
-use attention_playground::train::data::{Batch, Dataset};
+use attention_playground::train::data::Dataset;
 use attention_playground::train::recurrent::RnnTrainer;
-use attention_playground::train::TrainConfig;
+use attention_playground::train::TrainObjective;
 use attention_playground::weights::SaveDtype;
 use attention_playground::{Error, Result};
-use indicatif::{ProgressBar, ProgressStyle};
-use serde::{Deserialize, Serialize};
 
+use crate::card::{file_name, write_loss_table};
 use crate::prompts::newline_id;
-use crate::train::{format_losses, Args};
-use crate::training_log::{io_error, Evaluation, SourceSummary, TrainingLog};
-
-/// What `training-log.json` records for the GRU (the GPT's log, with the GRU's config).
-#[derive(Serialize, Deserialize)]
-pub struct RnnTrainingLog {
-    pub command: String,
-    pub model: RnnConfig,
-    pub train: TrainConfig,
-    pub parameters: usize,
-    pub sources: Vec<SourceSummary>,
-    pub evaluations: Vec<Evaluation>,
-    pub seconds: f32,
-    pub tokens_per_second: f32,
-    pub threads: usize,
-}
+use crate::train::{source_summaries, train_config, train_loop, write_training_log, Args};
+use crate::training_log::{io_error, TrainingLog};
 
 pub fn run(args: &Args, data: &Dataset, tokenizer: &TextTokenizer, tokenizer_path: &Path) -> Result<()> {
     let vocab_size = tokenizer.vocab_size();
     let mut model = RnnConfig::gru(vocab_size, args.n_embd, args.n_hidden);
     model.tokenizer = Some(relative_path(&args.out, tokenizer_path)?);
-    let config = TrainConfig {
-        batch_size: args.batch_size,
-        seq_len: args.n_positions,
-        steps: args.steps,
-        max_lr: args.lr,
-        min_lr: args.lr * args.min_lr_ratio,
-        warmup_steps: args.warmup,
-        grad_clip: args.grad_clip,
-        weight_decay: args.weight_decay,
-        dropout: args.dropout,
-        seed: args.seed,
-        objective: Default::default(),
-    };
+    let config = train_config(args, TrainObjective::NextToken);
     let mut trainer = RnnTrainer::new(model.clone(), config.clone())?;
     let parameters = trainer.weights.parameter_count();
-    let summaries: Vec<SourceSummary> = data
-        .sources
-        .iter()
-        .enumerate()
-        .map(|(i, s)| SourceSummary {
-            path: s.name.clone(),
-            weight: s.weight,
-            train_tokens: s.train.len(),
-            val_tokens: s.val.len(),
-            unigram_val_loss: data.unigram_loss(i, vocab_size),
-        })
-        .collect();
+    let summaries = source_summaries(data, vocab_size);
     println!("GRU: {parameters} parameters, {model:?}");
-    let val_sets: Vec<Vec<Batch>> = (0..data.sources.len()).map(|i| data.val_batches(i, args.batch_size, args.eval_batches)).collect();
-
-    let bar = ProgressBar::new(args.steps as u64);
-    bar.set_style(
-        ProgressStyle::with_template("{bar:30} {pos}/{len} [{elapsed_precise}<{eta_precise}] {msg}")
-            .map_err(|e| Error::Model(e.to_string()))?,
-    );
-    let started = Instant::now();
-    let tokens_per_step = (args.batch_size * args.n_positions) as f32;
-    let (mut evaluations, mut recent_losses) = (Vec::new(), Vec::new());
-    for step in 0..args.steps {
-        let report = trainer.train_step(data)?;
-        recent_losses.push(report.loss);
-        let seconds = started.elapsed().as_secs_f32();
-        bar.set_message(format!(
-            "loss {:.3}  lr {:.2e}  |g| {:.2}  {:.0} tok/s",
-            report.loss,
-            report.lr,
-            report.grad_norm,
-            tokens_per_step * (step + 1) as f32 / seconds
-        ));
-        bar.inc(1);
-        if (step + 1) % args.eval_every == 0 || step + 1 == args.steps {
-            let val_loss = val_sets.iter().map(|set| trainer.evaluate(set)).collect::<Result<Vec<_>>>()?;
-            let rnn = Rnn::new(trainer.model.clone(), trainer.weights.clone());
-            let samples = args
-                .prompts
-                .iter()
-                .map(|p| Ok((p.clone(), continue_greedily(&rnn, tokenizer, p, 40)?)))
-                .collect::<Result<Vec<_>>>()?;
-            let train_loss = recent_losses.iter().sum::<f32>() / recent_losses.len() as f32;
-            recent_losses.clear();
-            bar.suspend(|| {
-                println!("step {:5}  train {train_loss:.3}  val {}", step + 1, format_losses(&val_loss));
-                for (prompt, completion) in &samples {
-                    println!("    {prompt}▕{}", completion.replace('\n', "⏎"));
-                }
-            });
-            evaluations.push(Evaluation { step: step + 1, train_loss, val_loss, elapsed_s: started.elapsed().as_secs_f32(), samples });
-            save_checkpoint(&rnn, &args.out)?;
-        }
-    }
-    bar.finish();
-    let seconds = started.elapsed().as_secs_f32();
-    let command = std::iter::once("attention-playground".to_string()).chain(std::env::args().skip(1)).collect::<Vec<_>>().join(" ");
-    let log = RnnTrainingLog {
-        command,
-        model,
-        train: config,
-        parameters,
-        sources: summaries,
-        evaluations,
-        seconds,
-        tokens_per_second: tokens_per_step * args.steps as f32 / seconds,
-        threads: args.threads,
-    };
-    let log_path = args.out.join("training-log.json");
-    let json = serde_json::to_string_pretty(&log).map_err(|e| Error::Model(e.to_string()))?;
-    std::fs::write(&log_path, json).map_err(|e| io_error(&log_path, e))?;
-    println!("trained {} steps in {seconds:.0} s ({:.0} tokens/s) → {}", args.steps, log.tokens_per_second, args.out.display());
+    let gru = |trainer: &RnnTrainer| Rnn::new(trainer.model.clone(), trainer.weights.clone());
+    let run = train_loop(
+        args,
+        data,
+        &mut trainer,
+        |trainer| {
+            let rnn = gru(trainer);
+            args.prompts.iter().map(|p| Ok((p.clone(), continue_greedily(&rnn, tokenizer, p, 40)?))).collect()
+        },
+        |trainer| save_checkpoint(&gru(trainer), &args.out),
+    )?;
+    write_training_log(args, TrainingLog::<RnnConfig>::new(model, config, parameters, summaries, run, args.threads))?;
     write_card(&args.out)
 }
 
@@ -177,7 +90,7 @@ pub fn write_card(dir: &Path) -> Result<()> {
     let config = RnnConfig::from_json(&read(&dir.join("config.json"))?)?;
     let weights_bytes = std::fs::read(dir.join("model.safetensors")).map_err(|e| io_error(&dir.join("model.safetensors"), e))?;
     let rnn = Rnn::from_files(&read(&dir.join("config.json"))?, &weights_bytes)?;
-    let log: RnnTrainingLog =
+    let log: TrainingLog<RnnConfig> =
         serde_json::from_str(&read(&dir.join("training-log.json"))?).map_err(|e| Error::Model(format!("training-log.json: {e}")))?;
     let tokenizer_rel = config.tokenizer.clone().ok_or_else(|| Error::Model("config.json names no tokenizer".into()))?;
     let gpt_dir = dir.join(&tokenizer_rel).parent().map(Path::to_path_buf).unwrap_or_default();
@@ -219,14 +132,8 @@ pub fn write_card(dir: &Path) -> Result<()> {
          {:.0} s wall-clock including the evaluations, on {} {} = {:.0} tokens/s. Every evaluation is in `training-log.json`.\n",
         t.weight_decay, t.max_lr, t.warmup_steps, t.min_lr, t.grad_clip, t.steps, t.batch_size, t.seq_len, t.seed, log.seconds, log.threads, if log.threads == 1 { "thread" } else { "threads" }, log.tokens_per_second
     );
-    let names: Vec<String> = log.sources.iter().map(|s| format!("`{}`", file_name(&s.path))).collect();
     let _ = writeln!(w, "### Loss (cross-entropy, nats per token)\n");
-    let _ = writeln!(w, "| step | train (mean since last row) | {} | elapsed |", names.iter().map(|n| format!("val {n}")).collect::<Vec<_>>().join(" | "));
-    let _ = writeln!(w, "|---|---|{}---|", "---|".repeat(names.len()));
-    for ev in &log.evaluations {
-        let vals: Vec<String> = ev.val_loss.iter().map(|l| format!("{l:.3}")).collect();
-        let _ = writeln!(w, "| {} | {:.3} | {} | {:.0} s |", ev.step, ev.train_loss, vals.join(" | "), ev.elapsed_s);
-    }
+    write_loss_table(w, &log.sources, &log.evaluations);
     let _ = writeln!(w, "\nAgainst the unigram baseline and the default GPT on the same validation lines (the GPT's own log, its last evaluation):\n");
     let _ = writeln!(w, "| source | unigram | GRU | GPT |\n|---|---|---|---|");
     let last = log.evaluations.last();
@@ -260,8 +167,4 @@ fn section<'a>(markdown: &'a str, heading: &str) -> Option<&'a str> {
     let body = &markdown[start..];
     let end = body.find("\n## ").map_or(body.len(), |i| i + 1);
     Some(body[..end].trim_matches('\n'))
-}
-
-fn file_name(path: &str) -> &str {
-    path.rsplit('/').next().unwrap_or(path)
 }

@@ -19,11 +19,12 @@ pub struct Evaluation {
     pub samples: Vec<(String, String)>,
 }
 
-/// Everything the model card reports about the run.
+/// Everything the model card reports about the run: `Model` is the model's config, the GPT's
+/// (also the encoder's) or the GRU's.
 #[derive(Serialize, Deserialize)]
-pub struct TrainingLog {
+pub struct TrainingLog<Model = GptConfig> {
     pub command: String,
-    pub model: GptConfig,
+    pub model: Model,
     pub train: TrainConfig,
     pub parameters: usize,
     pub sources: Vec<SourceSummary>,
@@ -31,6 +32,23 @@ pub struct TrainingLog {
     pub seconds: f32,
     pub tokens_per_second: f32,
     pub threads: usize,
+}
+
+/// What the training loop measured, for the log.
+pub struct TrainingRun {
+    pub evaluations: Vec<Evaluation>,
+    pub seconds: f32,
+    pub tokens_per_second: f32,
+}
+
+impl<Model> TrainingLog<Model> {
+    /// The log of `run`, with the command as this process was called.
+    pub fn new(model: Model, train: TrainConfig, parameters: usize, sources: Vec<SourceSummary>, run: TrainingRun, threads: usize) -> Self {
+        // The command as one would type it: the program by its name, not its path.
+        let command = std::iter::once("attention-playground".to_string()).chain(std::env::args().skip(1)).collect::<Vec<_>>().join(" ");
+        let TrainingRun { evaluations, seconds, tokens_per_second } = run;
+        Self { command, model, train, parameters, sources, evaluations, seconds, tokens_per_second, threads }
+    }
 }
 
 #[derive(Serialize, Deserialize)]
