@@ -305,6 +305,16 @@ fn train_writes_a_model_folder_the_engine_loads_with_its_card_and_figure() {
     for section in ["## Data and licences", "### Loss", "## What it writes", "## Attention", "attention-alignment.svg", "dropout 0.1"] {
         assert!(card.contains(section), "the card lacks {section:?}");
     }
+    // Layers and heads count from 1, as on the page: this model's 1 layer of 2 heads.
+    let head_rows: Vec<&str> = card
+        .lines()
+        .skip_while(|l| !l.starts_with("| layer | head | own token"))
+        .skip(2)
+        .take_while(|l| l.starts_with("| "))
+        .map(|l| &l[..9])
+        .collect();
+    assert_eq!(head_rows, ["| 1 | 1 |", "| 1 | 2 |"], "the alignment table's layer and head columns");
+    assert!(card.contains("Best: **layer 1, head "), "the best head, counted from 1");
     let svg = std::fs::read_to_string(out_dir.join("attention-alignment.svg")).unwrap();
     let tokens = ok(&["tokenize", "--model", out_arg, "--text", "他 喜欢 户外 运动 | He likes outdoor sports."]);
     let n = tokens["ids"].as_array().unwrap().len().min(16); // the figure stops at the context

@@ -373,10 +373,12 @@ fn write_alignment(w: &mut String, engine: &mut Engine, config: &GptConfig, toke
     let _ = writeln!(w, "| layer | head | own token | token before |\n|---|---|---|---|");
     for (l, layer_hits) in hits.iter().enumerate() {
         for (h, head_hits) in layer_hits.iter().enumerate() {
-            let _ = writeln!(w, "| {l} | {h} | {}/{total} | {}/{total} |", head_hits[0], head_hits[1]);
+            let _ = writeln!(w, "| {} | {} | {}/{total} | {}/{total} |", l + 1, h + 1, head_hits[0], head_hits[1]);
         }
     }
-    let (bl, bh, bv) = best;
+    let (layer, head, bv) = best;
+    // Layers and heads are written counting from 1, as on the page and in its links.
+    let (bl, bh) = (layer + 1, head + 1);
     let variant = ["its own first token", "the token before it"][bv];
     let _ = writeln!(
         w,
@@ -390,17 +392,14 @@ fn write_alignment(w: &mut String, engine: &mut Engine, config: &GptConfig, toke
         "![Layer {bl}, head {bh}: the attention weights of every token of `{figure_pair}` on the \
          tokens before it]({FIGURE})\n\n*Layer {bl}, head {bh} on the first pair: row = the token \
          attending, column = the token attended to, darker = more weight (each row sums to 100 %). \
-         In the page, which counts layers and heads from 1 (here from 0): [open this \
-         sentence](../../index.html?text={}&layer={}&head={}).*\n",
+         [Open this sentence in the page](../../index.html?text={}&layer={bl}&head={bh}).*\n",
         url_encode(figure_pair),
-        bl + 1,
-        bh + 1
     );
     let row_header = ["English word (its first token attends)", "token attending → the English word it predicts"][bv];
     for (pair, ids, columns, rows, attention) in &tables {
         let _ = writeln!(w, "`{pair}`\n");
         let _ = writeln!(w, "| {row_header} | {} |\n|---|{}", columns.join(" | "), "---|".repeat(columns.len()));
-        for ((word, first), weights) in rows.iter().zip(&attention[bl][bh]) {
+        for ((word, first), weights) in rows.iter().zip(&attention[layer][head]) {
             let label = if bv == 0 {
                 word.clone()
             } else {
@@ -417,7 +416,7 @@ fn write_alignment(w: &mut String, engine: &mut Engine, config: &GptConfig, toke
         }
         let _ = writeln!(w);
     }
-    attention_figure(engine, config, text_tokenizer, figure_pair, bl, bh)
+    attention_figure(engine, config, text_tokenizer, figure_pair, layer, head)
 }
 
 /// The engine's recorded forward pass over `ids`, causal.
@@ -449,7 +448,7 @@ fn attention_figure(engine: &mut Engine, config: &GptConfig, tokenizer: &TextTok
         r#"<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" viewBox="0 0 {width} {height}" font-family="'Noto Sans', 'WenQuanYi Micro Hei', 'Microsoft YaHei', sans-serif" font-size="13">"#
     );
     let _ = writeln!(svg, r#"<rect width="{width}" height="{height}" fill="white"/>"#);
-    let _ = writeln!(svg, r#"<text x="10" y="20" font-size="15" font-weight="bold">Layer {layer}, head {head}: attention weights (%)</text>"#);
+    let _ = writeln!(svg, r#"<text x="10" y="20" font-size="15" font-weight="bold">Layer {}, head {}: attention weights (%)</text>"#, layer + 1, head + 1);
     let _ = writeln!(svg, r##"<text x="10" y="38" fill="#555">row: the token attending · column: the token it attends to</text>"##);
     for (i, label) in labels.iter().enumerate() {
         let y = TOP + i * CELL + CELL / 2 + 5;

@@ -197,19 +197,18 @@ fn write_study_example(w: &mut String, engine: &mut Engine, config: &GptConfig, 
             }
             let rest = 1.0 - on.iter().sum::<f32>();
             let cells: Vec<String> = on.iter().chain([&rest]).map(|x| format!("{:.0}", 100.0 * x)).collect();
-            let _ = writeln!(w, "| {layer} | {head} | {} |", cells.join(" | "));
+            let _ = writeln!(w, "| {} | {} | {} |", layer + 1, head + 1, cells.join(" | "));
         }
     }
-    let (bl, bh, weight) = best;
+    // Layers and heads count from 1 here, as on the page and in its links.
+    let (bl, bh, weight) = (best.0 + 1, best.1 + 1, best.2);
     let _ = writeln!(
         w,
-        "\nMost on `{object_word}`: **layer {bl}, head {bh}**, {:.0} %. In the page, which counts \
-         layers and heads from 1 (here from 0): [open this sentence](../../index.html?model=encoder&text={}&focus={}&layer={}&head={}).",
+        "\nMost on `{object_word}`: **layer {bl}, head {bh}**, {:.0} %: [open this sentence in the \
+         page](../../index.html?model=encoder&text={}&focus={}&layer={bl}&head={bh}).",
         100.0 * weight,
         url_encode(sentence),
         url_encode(focus_word),
-        bl + 1,
-        bh + 1
     );
     Ok(())
 }
