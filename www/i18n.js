@@ -498,8 +498,12 @@ export function browserLanguage(languages = navigator.languages || [navigator.la
   return first.startsWith('zh') ? 'zh' : 'en';
 }
 
+/** `template` with each `{name}` replaced by `params[name]` (a missing one is left as it is). */
+export function fillTemplate(template, params = {}) {
+  return template.replace(/\{(\w+)\}/g, (_, name) => (name in params ? String(params[name]) : `{${name}}`));
+}
+
 export function t(lang, key, params = {}) {
   const table = STRINGS[lang] || STRINGS.en;
-  const template = table[key] ?? STRINGS.en[key] ?? key;
-  return template.replace(/\{(\w+)\}/g, (_, name) => (name in params ? String(params[name]) : `{${name}}`));
+  return fillTemplate(table[key] ?? STRINGS.en[key] ?? key, params);
 }

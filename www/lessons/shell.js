@@ -24,7 +24,7 @@
 // else is markup (user-visible text is only ever set with textContent).
 
 import { connectEngine } from '../engine-client.js';
-import { el } from '../views/dom.js';
+import { byteSize, el } from '../views/dom.js';
 import { parseLinkFields } from './link-fields.js';
 import { lt } from './strings.js';
 
@@ -107,10 +107,6 @@ export function richText(text) {
     if (part.startsWith('**') && part.endsWith('**') && part.length > 4) return el('strong', { textContent: part.slice(2, -2) });
     return document.createTextNode(part);
   });
-}
-
-function bytes(n) {
-  return n >= 1 << 20 ? `${(n / (1 << 20)).toFixed(1)} MB` : `${Math.round(n / 1024)} KB`;
 }
 
 /**
@@ -214,7 +210,7 @@ export function mountLesson(container, { number, lang, given = {}, link = {}, on
       let text = tr('load.wasm');
       let fraction = 0.05;
       if (p.phase === 'model') {
-        text = p.total ? tr('load.model', { done: bytes(p.done), total: bytes(p.total) }) : tr('load.model.unknown', { done: bytes(p.done) });
+        text = p.total ? tr('load.model', { done: byteSize(p.done), total: byteSize(p.total) }) : tr('load.model.unknown', { done: byteSize(p.done) });
         fraction = p.total ? 0.1 + 0.8 * (p.done / p.total) : 0.5;
       } else if (p.phase === 'start') {
         text = tr('load.start');

@@ -1,6 +1,8 @@
 // The lessons page's own labels (the frame around the chapters), in English and 中文. Each
 // chapter's prose lives in its own module (chapters/N-slug.js), not here.
 
+import { fillTemplate } from '../i18n.js';
+
 const STRINGS = {
   en: {
     'page.title': 'Lessons: how attention works',
@@ -79,9 +81,7 @@ const STRINGS = {
 };
 
 /** `template` with each {name} replaced by params[name] (a name not given stays as it is). */
-export function fill(template, params = {}) {
-  return template.replace(/\{(\w+)\}/g, (_, name) => (name in params ? String(params[name]) : `{${name}}`));
-}
+export const fill = fillTemplate;
 
 /** The page's label `key` in `lang`, filled from `params`. */
 export function lt(lang, key, params = {}) {

@@ -5,13 +5,9 @@
 // element's own root, and parts the element leaves out (header, engine footer) are skipped.
 
 import { t } from '../i18n.js';
-import { update } from './dom.js';
+import { byteSize, update } from './dom.js';
 
 const BACKEND_LABEL = { gpu: 'status.gpu', simd: 'status.simd', scalar: 'status.scalar' };
-
-function bytes(n) {
-  return n >= 1 << 20 ? `${(n / (1 << 20)).toFixed(1)} MB` : `${Math.round(n / 1024)} KB`;
-}
 
 export function mountShell(root, actions, { page = true } = {}) {
   const $ = (sel) => root.querySelector(sel);
@@ -71,8 +67,8 @@ export function mountShell(root, actions, { page = true } = {}) {
       let fraction = 0.05;
       if (loading.phase === 'model') {
         text = loading.total
-          ? tr('load.model', { done: bytes(loading.done), total: bytes(loading.total) })
-          : tr('load.model.unknown', { done: bytes(loading.done) });
+          ? tr('load.model', { done: byteSize(loading.done), total: byteSize(loading.total) })
+          : tr('load.model.unknown', { done: byteSize(loading.done) });
         fraction = loading.total ? 0.1 + 0.8 * (loading.done / loading.total) : 0.5;
       } else if (loading.phase === 'start') {
         text = tr('load.start');
