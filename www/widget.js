@@ -7,13 +7,22 @@
 // lighter choice). Optional attributes: data-lang="zh|en", data-mask="causal|bidirectional",
 // data-layer, data-head, data-focus (a token's number from 1, or a word of the text: its last token),
 // data-step, data-height (initial height in px).
+//
+// With data-chapter="1…7" it shows that chapter of the lessons instead (lessons.html), with
+// data-lang, data-text, data-focus and data-model (default | encoder) as the chapter takes them:
+//
+//   <script src="https://…/widget.js" data-chapter="3" data-lang="zh"></script>
 
 (() => {
   const script = document.currentScript;
   if (!script) return;
-  const page = new URL('index.html', script.src);
+  // data-chapter: one lesson chapter (lessons.html) instead of the playground.
+  const lesson = script.dataset.chapter != null;
+  const page = new URL(lesson ? 'lessons.html' : 'index.html', script.src);
   page.searchParams.set('embed', '1');
-  const attributes = { text: 'text', lang: 'lang', mask: 'mask', layer: 'layer', head: 'head', focus: 'focus', step: 'step' };
+  const attributes = lesson
+    ? { chapter: 'chapter', lang: 'lang', text: 'text', focus: 'focus', model: 'model' }
+    : { text: 'text', lang: 'lang', mask: 'mask', layer: 'layer', head: 'head', focus: 'focus', step: 'step' };
   for (const [data, param] of Object.entries(attributes)) {
     const value = script.dataset[data];
     if (value != null && value !== '') page.searchParams.set(param, value);
@@ -21,7 +30,7 @@
 
   const frame = document.createElement('iframe');
   frame.src = page.href;
-  frame.title = script.dataset.title || 'Attention Playground';
+  frame.title = script.dataset.title || (lesson ? 'Attention Playground: a lesson' : 'Attention Playground');
   frame.loading = 'lazy';
   frame.style.cssText = 'width:100%;border:1px solid #d9d7d0;border-radius:10px;display:block;';
   frame.style.height = `${Number(script.dataset.height) || 720}px`;

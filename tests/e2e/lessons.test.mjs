@@ -190,8 +190,10 @@ test('the link: a bad chapter shows chapter 1 with a note; the sentence survives
   assert.equal(await page.isVisible('#link-note'), true);
   await page.close();
 
-  page = await openLesson('?chapter=2&lang=klingon');
+  page = await openLesson('?chapter=2&lang=klingon&embed=maybe');
   assert.match(await page.textContent('#link-note'), /“lang” value “klingon”/);
+  assert.match(await page.textContent('#link-note'), /“embed” value “maybe”/);
+  assert.equal(await page.isVisible('#toc'), true, 'not embedded: the whole page');
   await page.close();
 
   if (CHAPTERS.includes(2)) {

@@ -72,3 +72,33 @@ test('the embed example shows the compact widget, sized to its content', async (
   await h.screenshot(page, 'embed-example');
   await page.close();
 });
+
+test('the widget with data-chapter embeds one lesson chapter, without the lessons page around it, sized to it', async () => {
+  const page = await env.context.newPage();
+  await page.goto(`${env.url}embed-example.html`);
+  const frame = await (await page.waitForSelector('iframe[src*="lessons.html"]')).contentFrame();
+  await frame.waitForFunction(() => window.__lessons, null, { timeout: 60_000 });
+  await frame.evaluate(() => window.__lessons.settle());
+  assert.equal(await frame.evaluate(() => window.__lessons.number), 3);
+  assert.equal(await frame.evaluate(() => document.body.classList.contains('embed')), true);
+  assert.equal(await frame.isVisible('#toc'), false);
+  assert.equal(await frame.isVisible('.pager'), false);
+  assert.equal(await frame.isVisible('.lesson-view'), true);
+  // The way to the whole lessons opens them at this chapter, in a tab of their own.
+  const full = new URL(await frame.getAttribute('#full-lessons', 'href'));
+  assert.equal(full.searchParams.get('chapter'), '3');
+  assert.equal(full.searchParams.has('embed'), false);
+  assert.equal(await frame.getAttribute('#full-lessons', 'target'), '_blank');
+  // Arrows do not turn the page inside someone else's lesson.
+  await frame.click('.lesson-title');
+  await frame.press('.lesson-title', 'ArrowRight');
+  assert.equal(await frame.evaluate(() => window.__lessons.number), 3);
+  await page.waitForFunction(() => {
+    const f = document.querySelector('iframe[src*="lessons.html"]');
+    return Math.abs(f.getBoundingClientRect().height - f.contentDocument.documentElement.scrollHeight) < 4;
+  }, null, { timeout: 10_000 });
+  const lessonFrame = await page.$('iframe[src*="lessons.html"]');
+  await lessonFrame.scrollIntoViewIfNeeded();
+  await lessonFrame.screenshot({ path: `${h.SCREENSHOTS}/embed-example-lesson.png` });
+  await page.close();
+});

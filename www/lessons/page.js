@@ -20,7 +20,9 @@ const STORAGE_KEY = 'attention-playground:lessons';
 /** A typed sentence goes into the link once the learner pauses. */
 const URL_PAUSE_MS = 250;
 /** The link's own names; every other one may be a chapter's setting. */
-const LINK_NAMES = ['chapter', 'lang', 'text', 'focus', 'model'];
+const LINK_NAMES = ['chapter', 'lang', 'text', 'focus', 'model', 'embed'];
+/** `embed=1`: one chapter inside another page (widget.js's iframe), without the page around it. */
+const EMBEDDED = new URLSearchParams(location.search).get('embed') === '1';
 
 /** What the learner has done: chapters visited, and each question's best answer so far. */
 function readProgress() {
@@ -60,6 +62,7 @@ function readLink(search) {
     if (LESSON_LANGUAGES.includes(map.lang)) lang = map.lang;
     else notes.push({ key: 'notice.field', name: 'lang', raw: map.lang });
   }
+  if (Object.hasOwn(map, 'embed') && !['0', '1'].includes(map.embed)) notes.push({ key: 'notice.field', name: 'embed', raw: map.embed });
   const fields = {};
   for (const name of ['text', 'focus']) if (Object.hasOwn(map, name)) fields[name] = map[name];
   const { state: given, notes: fieldNotes } = parseFields(fields);
@@ -77,6 +80,7 @@ function readLink(search) {
 /** The link for a chapter: its state where it differs from the chapter's start. */
 function writeLink(number, lang, state = null, initial = {}, fields = {}) {
   const params = new URLSearchParams({ chapter: String(number), lang });
+  if (EMBEDDED) params.set('embed', '1');
   if (state) {
     const start = { text: '', model: 'default', focus: null, ...initial };
     if (state.text !== start.text) params.set('text', state.text);
@@ -130,6 +134,12 @@ function startLessons() {
     $('lang-switch').textContent = tr('lang.switch');
     $('lang-switch').setAttribute('aria-label', tr('lang.switch.label'));
     $('playground-link').href = `index.html?lang=${lang}`;
+    if (EMBEDDED) {
+      // The whole lessons, in a tab of their own, at this chapter.
+      const full = new URL(location.href);
+      full.searchParams.delete('embed');
+      $('full-lessons').href = full.href;
+    }
     note.hidden = notes.length === 0;
     note.querySelector('.link-note-text').textContent = notes.map((n) => tr(n.key, { ...n, raw: quote(n.raw), total: CHAPTERS.length }))
       .join(lang === 'zh' ? '' : ' ');
@@ -225,13 +235,23 @@ function startLessons() {
   // uses the arrows itself: a text field, a menu, a slider; nor, without Alt, from the chapter's
   // live view or the question's options.
   document.addEventListener('keydown', (e) => {
-    if (!['ArrowLeft', 'ArrowRight'].includes(e.key) || e.ctrlKey || e.metaKey || e.shiftKey) return;
+    if (EMBEDDED || !['ArrowLeft', 'ArrowRight'].includes(e.key) || e.ctrlKey || e.metaKey || e.shiftKey) return;
     const target = e.composedPath()[0];
     if (target.closest?.('textarea, input, select, [contenteditable="true"], [role="slider"]')) return;
     if (!e.altKey && target.closest?.('.lesson-view, .lesson-options')) return;
     e.preventDefault();
     go(current.number + (e.key === 'ArrowRight' ? 1 : -1));
   });
+
+  if (EMBEDDED) {
+    document.body.classList.add('embed');
+    // The host's widget.js sizes its iframe to the chapter (the playground's own message).
+    if (window.parent !== window) {
+      new ResizeObserver(() => {
+        window.parent.postMessage({ type: 'attention-playground:height', height: document.documentElement.scrollHeight }, '*');
+      }).observe(document.body);
+    }
+  }
 
   const link = readLink(location.search);
   notes = link.notes;
