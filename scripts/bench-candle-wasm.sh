@@ -8,7 +8,7 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 "$ROOT/scripts/setup.sh"
 detect_wasm_toolchain
-out="${1:-}"
+out="${1:+$(realpath -m "$1")}"
 capabilities="$(mktemp --suffix=.json)"
 log="$(mktemp)"
 trap 'rm -f "$capabilities" "$log"' EXIT
