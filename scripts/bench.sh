@@ -5,7 +5,9 @@
 #   2. candle beside our SIMD backend on the same safetensors (bench/candle/, its own workspace);
 #   3. wasm in headless Chromium: scalar vs simd128 forward, matmul against the peak (crate/tests/bench_wasm.rs);
 #   4. the page in headless Chromium: keystroke → repaint and navigation → first probabilities,
-#      per backend (scripts/bench-page.mjs).
+#      per backend (scripts/bench-page.mjs);
+#   5. in headless Chromium: scalar vs simd128 vs WebGPU vs candle built for wasm, same weights
+#      (bench/candle/tests/browser.rs).
 # Prints each table as it goes and writes target/bench/bench.json, with the machine described.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
@@ -28,6 +30,9 @@ log "4. the page in headless Chromium: keystroke → repaint, navigation → fir
 "$ROOT/scripts/build-wasm.sh"
 node scripts/bench-page.mjs "$out/page.json"
 
+log "5. wasm in headless Chromium: scalar vs simd128 vs WebGPU vs candle, same weights"
+"$ROOT/scripts/bench-candle-wasm.sh" "$out/candle-wasm.json"
+
 node - "$out" <<'JS'
 const fs = require('node:fs');
 const os = require('node:os');
@@ -45,6 +50,7 @@ const report = {
   candle: read('candle.json'),
   wasm: fs.readFileSync(`${dir}/wasm.txt`, 'utf8').trim().split('\n'),
   page: read('page.json'),
+  candle_wasm: read('candle-wasm.json'),
 };
 fs.writeFileSync(`${dir}/bench.json`, JSON.stringify(report, null, 2));
 console.log(`\nmachine: ${report.machine.cpu}, ${report.machine.logical_cores} logical cores; written ${dir}/bench.json`);

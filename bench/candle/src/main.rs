@@ -13,92 +13,7 @@ use attention_playground::backend::simd::Simd;
 use attention_playground::gpt::{Gpt, KvCache};
 use attention_playground::weights::{load_safetensors, random_weights, save_safetensors, SaveDtype};
 use attention_playground::GptConfig;
-use candle_core::{DType, Device, IndexOp, Module, Tensor};
-use candle_nn::LayerNorm;
-
-/// GPT-2 in candle, written as its docs write models: weights by checkpoint name.
-struct CandleGpt {
-    config: GptConfig,
-    wte: Tensor,
-    wpe: Tensor,
-    blocks: Vec<CandleBlock>,
-    ln_f: LayerNorm,
-}
-
-struct CandleBlock {
-    ln_1: LayerNorm,
-    c_attn: (Tensor, Tensor),
-    attn_c_proj: (Tensor, Tensor),
-    ln_2: LayerNorm,
-    c_fc: (Tensor, Tensor),
-    mlp_c_proj: (Tensor, Tensor),
-}
-
-/// GPT-2's Conv1D: x (T, K) · w (K, N) + b.
-fn linear(x: &Tensor, (w, b): &(Tensor, Tensor)) -> candle_core::Result<Tensor> {
-    x.matmul(w)?.broadcast_add(b)
-}
-
-impl CandleGpt {
-    fn load(bytes: &[u8], config: &GptConfig) -> candle_core::Result<Self> {
-        let tensors = candle_core::safetensors::load_buffer(bytes, &Device::Cpu)?;
-        let get = |name: &str| -> candle_core::Result<Tensor> {
-            tensors.get(name).ok_or_else(|| candle_core::Error::Msg(format!("no {name}")))?.to_dtype(DType::F32)
-        };
-        let norm = |p: &str| -> candle_core::Result<LayerNorm> {
-            Ok(LayerNorm::new(get(&format!("{p}.weight"))?, get(&format!("{p}.bias"))?, config.layer_norm_epsilon as f64))
-        };
-        let lin = |p: &str| -> candle_core::Result<(Tensor, Tensor)> { Ok((get(&format!("{p}.weight"))?, get(&format!("{p}.bias"))?)) };
-        let blocks = (0..config.n_layer)
-            .map(|i| {
-                Ok(CandleBlock {
-                    ln_1: norm(&format!("h.{i}.ln_1"))?,
-                    c_attn: lin(&format!("h.{i}.attn.c_attn"))?,
-                    attn_c_proj: lin(&format!("h.{i}.attn.c_proj"))?,
-                    ln_2: norm(&format!("h.{i}.ln_2"))?,
-                    c_fc: lin(&format!("h.{i}.mlp.c_fc"))?,
-                    mlp_c_proj: lin(&format!("h.{i}.mlp.c_proj"))?,
-                })
-            })
-            .collect::<candle_core::Result<_>>()?;
-        Ok(Self { config: config.clone(), wte: get("wte.weight")?, wpe: get("wpe.weight")?, blocks, ln_f: norm("ln_f")? })
-    }
-
-    /// ids at positions `cache.0..`, appending their keys and values to `cache.1` → logits (T, V).
-    fn forward(&self, ids: &[u32], cache: &mut (usize, Vec<Option<(Tensor, Tensor)>>)) -> candle_core::Result<Tensor> {
-        let (t, c, nh) = (ids.len(), self.config.n_embd, self.config.n_head);
-        let hs = c / nh;
-        let pos0 = cache.0;
-        let ids_t = Tensor::new(ids, &Device::Cpu)?;
-        let mut x = self.wte.index_select(&ids_t, 0)?.add(&self.wpe.i(pos0..pos0 + t)?)?; // (T, C)
-        let tk = pos0 + t;
-        let mask: Vec<f32> = (0..t * tk).map(|n| if n % tk <= pos0 + n / tk { 0.0 } else { f32::NEG_INFINITY }).collect();
-        let mask = Tensor::from_vec(mask, (t, tk), &Device::Cpu)?;
-        for (l, block) in self.blocks.iter().enumerate() {
-            let qkv = linear(&block.ln_1.forward(&x)?, &block.c_attn)?; // (T, 3C)
-            let heads = |x: Tensor| x.reshape((x.dim(0)?, nh, hs))?.transpose(0, 1)?.contiguous(); // (NH, T, HS)
-            let (q, k, v) = (qkv.narrow(1, 0, c)?, qkv.narrow(1, c, c)?, qkv.narrow(1, 2 * c, c)?);
-            let (k, v) = match cache.1[l].take() {
-                Some((k_old, v_old)) => (Tensor::cat(&[&k_old, &k], 0)?, Tensor::cat(&[&v_old, &v], 0)?),
-                None => (k, v),
-            };
-            cache.1[l] = Some((k.clone(), v.clone()));
-            let (q, k, v) = (heads(q)?, heads(k)?, heads(v)?);
-            let scores = (q.matmul(&k.t()?)? / (hs as f64).sqrt())?.broadcast_add(&mask)?; // (NH, T, TK)
-            let weights = candle_nn::ops::softmax_last_dim(&scores)?;
-            let att = weights.matmul(&v)?.transpose(0, 1)?.reshape((t, c))?; // (T, C)
-            x = x.add(&linear(&att, &block.attn_c_proj)?)?;
-            let hidden = linear(&block.ln_2.forward(&x)?, &block.c_fc)?.gelu()?; // tanh approximation, as GPT-2
-            x = x.add(&linear(&hidden, &block.mlp_c_proj)?)?;
-        }
-        cache.0 += t;
-        self.ln_f.forward(&x)?.matmul(&self.wte.t()?)
-    }
-
-    fn fresh_cache(&self) -> (usize, Vec<Option<(Tensor, Tensor)>>) {
-        (0, vec![None; self.config.n_layer])
-    }
-}
+use bench_candle::CandleGpt;
 
 /// Median of the per-call milliseconds of `runs` calls (after one warm-up call).
 fn median_ms(runs: usize, mut f: impl FnMut()) -> f64 {
@@ -133,8 +48,7 @@ fn main() {
         let ids: Vec<u32> = (0..t as u32).map(|i| (i * 7919 + 13) % config.vocab_size as u32).collect();
 
         let our_logits = ours.forward(&ids, Mask::Causal, None, false).unwrap().logits;
-        let their_logits = theirs.forward(&ids, &mut theirs.fresh_cache()).unwrap().to_dtype(DType::F32).unwrap();
-        let their_logits: Vec<f32> = their_logits.flatten_all().unwrap().to_vec1().unwrap();
+        let their_logits = theirs.logits(&ids).unwrap();
         let diff = our_logits.data.iter().zip(&their_logits).map(|(a, b)| (a - b).abs()).fold(0.0f32, f32::max);
 
         // Decoding: the first half of the text as a prompt, then one token at a time to T.
