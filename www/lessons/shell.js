@@ -24,7 +24,8 @@
 // else is markup (user-visible text is only ever set with textContent).
 
 import { connectEngine } from '../engine-client.js';
-import { byteSize, el } from '../views/dom.js';
+import { el } from '../views/dom.js';
+import { loadingProgress } from '../views/shell.js';
 import { parseLinkFields } from './link-fields.js';
 import { lt } from './strings.js';
 
@@ -207,17 +208,9 @@ export function mountLesson(container, { number, lang, given = {}, link = {}, on
       if (abort.signal.aborted) return;
       progress.hidden = !p;
       if (!p) return;
-      let text = tr('load.wasm');
-      let fraction = 0.05;
-      if (p.phase === 'model') {
-        text = p.total ? tr('load.model', { done: byteSize(p.done), total: byteSize(p.total) }) : tr('load.model.unknown', { done: byteSize(p.done) });
-        fraction = p.total ? 0.1 + 0.8 * (p.done / p.total) : 0.5;
-      } else if (p.phase === 'start') {
-        text = tr('load.start');
-        fraction = 0.95;
-      }
-      progressBar.style.width = `${Math.round(fraction * 100)}%`;
-      progress.setAttribute('aria-valuenow', String(Math.round(fraction * 100)));
+      const { text, percent } = loadingProgress(p, tr);
+      progressBar.style.width = `${percent}%`;
+      progress.setAttribute('aria-valuenow', String(percent));
       progressText.textContent = text;
     },
     onRestart() { refresh(); },

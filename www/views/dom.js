@@ -83,11 +83,6 @@ export function percent(p, positive = p > 0) {
 }
 
 /** True on touch screens (no hover): hints then say "tap", not "hover" or "use ← →". */
-/** A download's size as a person reads it: KB, or MB from 1 MiB. */
-export function byteSize(n) {
-  return n >= 1 << 20 ? `${(n / (1 << 20)).toFixed(1)} MB` : `${Math.round(n / 1024)} KB`;
-}
-
 export function touchScreen() {
   return window.matchMedia('(hover: none)').matches;
 }

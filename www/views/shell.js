@@ -5,9 +5,33 @@
 // element's own root, and parts the element leaves out (header, engine footer) are skipped.
 
 import { t } from '../i18n.js';
-import { byteSize, update } from './dom.js';
+import { update } from './dom.js';
 
 const BACKEND_LABEL = { gpu: 'status.gpu', simd: 'status.simd', scalar: 'status.scalar' };
+
+function byteSize(n) {
+  return n >= 1 << 20 ? `${(n / (1 << 20)).toFixed(1)} MB` : `${Math.round(n / 1024)} KB`;
+}
+
+/**
+ * What a load's progress message from the engine says, and how far along the bar is (0–100):
+ * the wasm, then the model's bytes, then starting the engine. `tr(key, params)` gives the labels
+ * `load.wasm`, `load.model`, `load.model.unknown` and `load.start` (the lessons have their own).
+ */
+export function loadingProgress(loading, tr) {
+  let text = tr('load.wasm');
+  let fraction = 0.05;
+  if (loading.phase === 'model') {
+    text = loading.total
+      ? tr('load.model', { done: byteSize(loading.done), total: byteSize(loading.total) })
+      : tr('load.model.unknown', { done: byteSize(loading.done) });
+    fraction = loading.total ? 0.1 + 0.8 * (loading.done / loading.total) : 0.5;
+  } else if (loading.phase === 'start') {
+    text = tr('load.start');
+    fraction = 0.95;
+  }
+  return { text, percent: Math.round(fraction * 100) };
+}
 
 export function mountShell(root, actions, { page = true } = {}) {
   const $ = (sel) => root.querySelector(sel);
@@ -63,19 +87,9 @@ export function mountShell(root, actions, { page = true } = {}) {
     const loading = state.loading;
     update(progress, { hidden: !loading });
     if (loading) {
-      let text = tr('load.wasm');
-      let fraction = 0.05;
-      if (loading.phase === 'model') {
-        text = loading.total
-          ? tr('load.model', { done: byteSize(loading.done), total: byteSize(loading.total) })
-          : tr('load.model.unknown', { done: byteSize(loading.done) });
-        fraction = loading.total ? 0.1 + 0.8 * (loading.done / loading.total) : 0.5;
-      } else if (loading.phase === 'start') {
-        text = tr('load.start');
-        fraction = 0.95;
-      }
-      progress.querySelector('.progress-bar').style.width = `${Math.round(fraction * 100)}%`;
-      progress.setAttribute('aria-valuenow', String(Math.round(fraction * 100)));
+      const { text, percent } = loadingProgress(loading, tr);
+      progress.querySelector('.progress-bar').style.width = `${percent}%`;
+      progress.setAttribute('aria-valuenow', String(percent));
       progress.querySelector('.progress-text').textContent = text;
     }
 
