@@ -59,27 +59,36 @@ async function download(urls, progress) {
   }));
 }
 
-async function load({ modelUrl, prefer }, progress) {
-  const known = models.get(modelUrl);
-  if (known) return { model: known.playground.model(), status: known.playground.status() };
-  progress({ phase: 'wasm' });
+/** The wasm module, instantiated once (init() answers at once after the first time). */
+async function startWasm() {
   try {
     wasm = await init();
   } catch (e) {
     throw new WorkerError('wasm', String(e.message || e));
   }
+}
+
+/** `build()`'s result; a failure is the model's (a broken or unreadable file), said as such. */
+async function asModelError(build) {
+  try {
+    return await build();
+  } catch (e) {
+    throw new WorkerError('model', String(e.message || e));
+  }
+}
+
+async function load({ modelUrl, prefer }, progress) {
+  const known = models.get(modelUrl);
+  if (known) return { model: known.playground.model(), status: known.playground.status() };
+  progress({ phase: 'wasm' });
+  await startWasm();
   const [config, weights, tokenizer] = await download(
     ['config.json', 'model.safetensors', 'tokenizer.json'].map((f) => new URL(f, modelUrl).href),
     progress,
   );
   progress({ phase: 'start' });
   const text = new TextDecoder();
-  let playground;
-  try {
-    playground = await Playground.load(text.decode(config), weights, text.decode(tokenizer), prefer || undefined);
-  } catch (e) {
-    throw new WorkerError('model', String(e.message || e));
-  }
+  const playground = await asModelError(() => Playground.load(text.decode(config), weights, text.decode(tokenizer), prefer || undefined));
   models.set(modelUrl, { playground, cached: noForward() });
   return { model: playground.model(), status: playground.status() };
 }
@@ -232,11 +241,7 @@ const METHODS = {
   loadRnn: async ({ rnnUrl }, progress) => {
     const known = rnns.get(rnnUrl);
     if (known) return known.model();
-    try {
-      wasm = await init();
-    } catch (e) {
-      throw new WorkerError('wasm', String(e.message || e));
-    }
+    await startWasm();
     const [configBytes, weights] = await download(['config.json', 'model.safetensors'].map((f) => new URL(f, rnnUrl).href), progress);
     const config = new TextDecoder().decode(configBytes);
     let tokenizerUrl;
@@ -246,12 +251,7 @@ const METHODS = {
       throw new WorkerError('model', `the recurrent net's config.json: ${e.message}`);
     }
     const [tokenizer] = await download([tokenizerUrl], progress);
-    let rnn;
-    try {
-      rnn = RnnLesson.load(config, weights, new TextDecoder().decode(tokenizer));
-    } catch (e) {
-      throw new WorkerError('model', String(e.message || e));
-    }
+    const rnn = await asModelError(() => RnnLesson.load(config, weights, new TextDecoder().decode(tokenizer)));
     rnns.set(rnnUrl, rnn);
     return rnn.model();
   },
