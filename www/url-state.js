@@ -46,7 +46,7 @@ const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d{1,3})?$/i;
  * Returns { value } when usable (`clamped: true` when it was moved into range or cut), or
  * { dropped: why } with why one of 'type', 'range', 'enum'.
  */
-function readField(spec, raw) {
+export function readField(spec, raw) {
   if (typeof raw !== 'string') return { dropped: 'type' };
   if (spec.type === 'text') {
     // Count characters, not UTF-16 units, and never cut a surrogate pair in half.
@@ -96,16 +96,21 @@ export function fromUrl(search) {
   return { ...parseFields(map), embed: map.embed === '1' };
 }
 
-/** The query string for `state`, leaving out fields at their default. */
-export function toUrl(state, defaults, pathname) {
-  const params = new URLSearchParams();
-  for (const [field, spec] of Object.entries(URL_SCHEMA)) {
+/** Set in `params` each field of `schema` whose value in `state` differs from `defaults`. */
+export function writeFields(params, state, defaults, schema = URL_SCHEMA) {
+  for (const [field, spec] of Object.entries(schema)) {
     let value = state[field];
     if (value == null || value === defaults[field]) continue;
     if (spec.type === 'text') value = Array.from(value).slice(0, spec.max).join('');
     if (spec.fromOne && typeof value === 'number') value += 1;
     params.set(spec.name, String(value));
   }
+}
+
+/** The query string for `state`, leaving out fields at their default. */
+export function toUrl(state, defaults, pathname) {
+  const params = new URLSearchParams();
+  writeFields(params, state, defaults);
   if (state.embed) params.set('embed', '1');
   const query = params.toString();
   return query ? `?${query}` : pathname;

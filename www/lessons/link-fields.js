@@ -1,45 +1,22 @@
 // A chapter's own settings in the lessons' link (`?chapter=6&temperature=0.3&seed=7`), so a
-// teacher can share the exact view: its module may declare them as `link: { name: spec }`:
-//   { integer: [min, max] }           a whole number in that range
-//   { number: [min, max] }            any finite number in that range
-//   { choice: ['a', 'b'] }            one of those words
-//   { text: maxLength }               any text up to that many characters
-// and `fromOne: true` for layers and heads, which the link counts from 1 as the page does while
-// the state counts from 0. A value the spec refuses is dropped (and said, as other bad values
-// are); a name the chapter does not declare is ignored.
+// teacher can share the exact view. Its module declares them as `link`, a schema in
+// url-state.js's format (`{ temperature: { name: 'temperature', type: 'number', min, max } }`,
+// `fromOne` for layers and heads), and they are read by url-state.js's own field reader (and
+// written by its `writeFields`). Unlike the playground's fields, a chapter's setting is taken whole or not
+// at all: a value the reader would have to clamp or cut is refused (and said, as other bad
+// values are), so the chapter keeps its own. A name the chapter does not declare is ignored.
+
+import { readField } from '../url-state.js';
 
 /** The state fields `raw` (query parameters by name) gives, and what could not be used. */
-export function parseLinkFields(spec = {}, raw = {}) {
+export function parseLinkFields(schema = {}, raw = {}) {
   const values = {};
   const dropped = [];
-  for (const [name, field] of Object.entries(spec)) {
-    if (!Object.hasOwn(raw, name)) continue;
-    const value = parseField(field, raw[name]);
-    if (value === undefined) dropped.push({ name, raw: raw[name] });
-    else values[name] = value;
+  for (const [field, spec] of Object.entries(schema)) {
+    if (!Object.hasOwn(raw, spec.name)) continue;
+    const read = readField(spec, raw[spec.name]);
+    if ('dropped' in read || read.clamped) dropped.push({ name: spec.name, raw: raw[spec.name] });
+    else values[field] = spec.fromOne && typeof read.value === 'number' ? read.value - 1 : read.value;
   }
   return { values, dropped };
-}
-
-/** Set in `params` each declared field of `state` that differs from the chapter's start. */
-export function writeLinkFields(spec = {}, state = {}, initial = {}, params) {
-  for (const [name, field] of Object.entries(spec)) {
-    const value = state[name];
-    if (value == null || value === initial[name]) continue;
-    params.set(name, String(field.fromOne && typeof value === 'number' ? value + 1 : value));
-  }
-}
-
-function parseField(field, raw) {
-  const text = String(raw).trim();
-  if (field.integer || field.number) {
-    const [min, max] = field.integer ?? field.number;
-    if (field.integer ? !/^-?\d+$/.test(text) : !/^-?(\d+\.?\d*|\.\d+)(e-?\d+)?$/i.test(text)) return undefined;
-    const n = Number(text);
-    if (!Number.isFinite(n) || n < min || n > max) return undefined;
-    return field.fromOne ? n - 1 : n;
-  }
-  if (field.choice) return field.choice.includes(text) ? text : undefined;
-  if (field.text) return text.length > 0 && Array.from(text).length <= field.text ? text : undefined;
-  return undefined;
 }

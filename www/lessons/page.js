@@ -9,11 +9,10 @@
 // stays on the page (history.pushState), so the engine and its loaded models stay warm.
 
 import { browserLanguage } from '../i18n.js';
-import { parseFields } from '../url-state.js';
+import { parseFields, writeFields } from '../url-state.js';
 import { el } from '../views/dom.js';
 import { keepOffline } from '../offline.js';
 import { CHAPTERS, LESSON_LANGUAGES, MODEL_NAMES, chapterNumber, loadChapter, mountLesson } from './shell.js';
-import { writeLinkFields } from './link-fields.js';
 import { lt } from './strings.js';
 
 const STORAGE_KEY = 'attention-playground:lessons';
@@ -86,7 +85,7 @@ function writeLink(number, lang, state = null, initial = {}, fields = {}) {
     if (state.text !== start.text) params.set('text', state.text);
     if (state.focus !== start.focus && state.focus != null) params.set('focus', String(typeof state.focus === 'number' ? state.focus + 1 : state.focus));
     if (state.model !== start.model) params.set('model', state.model);
-    writeLinkFields(fields, state, initial, params);
+    writeFields(params, state, initial, fields);
   }
   return `?${params}`;
 }

@@ -119,7 +119,11 @@ export default {
   },
   initial: { text: '他 喜欢 户外 运动 | He likes outdoor sports.', model: 'default', focus: null, layer: null, head: null, reading: null },
   // A shared link may carry the head and the reading (layers and heads count from 1 there).
-  link: { layer: { integer: [1, 64], fromOne: true }, head: { integer: [1, 64], fromOne: true }, reading: { choice: ['predicting', 'own'] } },
+  link: {
+    layer: { name: 'layer', type: 'int', min: 1, max: 64, fromOne: true },
+    head: { name: 'head', type: 'int', min: 1, max: 64, fromOne: true },
+    reading: { name: 'reading', type: 'enum', values: ['predicting', 'own'] },
+  },
   tries: [
     { text: '小明 喜欢 苹果 | Xiaoming likes apples.', layer: null, head: null, reading: null },
     { text: '他 手里 拿 着 一 张 地图 | He holds a map in his hand.', layer: null, head: null, reading: null },

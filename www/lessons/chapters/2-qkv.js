@@ -173,7 +173,11 @@ export default {
   },
   initial: { text: '小明 喜欢 苹果', model: 'encoder', focus: '喜欢', layer: 0, head: null, watch: null },
   // A shared link may carry the layer, the head and the watched word (counting from 1, as the page does).
-  link: { layer: { integer: [1, 64], fromOne: true }, head: { integer: [1, 64], fromOne: true }, watch: { text: 40 } },
+  link: {
+    layer: { name: 'layer', type: 'int', min: 1, max: 64, fromOne: true },
+    head: { name: 'head', type: 'int', min: 1, max: 64, fromOne: true },
+    watch: { name: 'watch', type: 'text', max: 40 },
+  },
   tries: [
     { focus: '苹果', watch: null, head: null },
     { model: 'default', head: null },

@@ -121,7 +121,12 @@ export default {
   },
   initial: { text: '我 喜欢 吃', model: 'default', focus: null, ...SETTINGS },
   // A shared link may carry the settings, in the controls' own ranges.
-  link: { temperature: { number: [0.1, 2] }, topK: { integer: [0, 100] }, topP: { number: [0.05, 1] }, seed: { integer: [0, 4294967295] } },
+  link: {
+    temperature: { name: 'temperature', type: 'number', min: 0.1, max: 2 },
+    topK: { name: 'topK', type: 'int', min: 0, max: 100 },
+    topP: { name: 'topP', type: 'number', min: 0.05, max: 1 },
+    seed: { name: 'seed', type: 'int', min: 0, max: 4294967295 },
+  },
   tries: [
     { temperature: 0.3, topK: 0, topP: 1 },
     { temperature: 1.5, topK: 0, topP: 1 },

@@ -139,7 +139,12 @@ export default {
   },
   initial: { text: '他 喜欢 户外 运动', model: 'default', focus: null, seed: 1, length: 20, layer: null, head: null },
   // A shared link may carry the random sequence (seed, length) and the head shown (from 1).
-  link: { seed: { integer: [0, 4294967295] }, length: { integer: [2, 32] }, layer: { integer: [1, 64], fromOne: true }, head: { integer: [1, 64], fromOne: true } },
+  link: {
+    seed: { name: 'seed', type: 'int', min: 0, max: 4294967295 },
+    length: { name: 'length', type: 'int', min: 2, max: 32 },
+    layer: { name: 'layer', type: 'int', min: 1, max: 64, fromOne: true },
+    head: { name: 'head', type: 'int', min: 1, max: 64, fromOne: true },
+  },
   tries: [
     { seed: 2, layer: null, head: null },
     { text: '今天 天气 很 好' },
